@@ -1,0 +1,17 @@
+"""image-telephone: the telephone game between image and text models, on Hamilton and Burr."""
+
+from .errors import InputError, ProviderError, RunConflictError, StorageError, TelephoneError
+from .play import GameResult, build_application, play
+from .settings import GameSettings
+
+__all__ = [
+    "GameResult",
+    "GameSettings",
+    "InputError",
+    "ProviderError",
+    "RunConflictError",
+    "StorageError",
+    "TelephoneError",
+    "build_application",
+    "play",
+]

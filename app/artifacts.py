@@ -1,0 +1,49 @@
+"""Artifacts an action produces and a hook persists: bytes with a key and a content type."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from burr.core import serde
+
+
+@dataclasses.dataclass(frozen=True)
+class Artifact:
+    """Bytes waiting to be written to the store under key; never enters Burr state."""
+
+    key: str
+    data: bytes = dataclasses.field(repr=False)
+    content_type: str
+
+    @classmethod
+    def json(cls, key: str, value: Any) -> Artifact:
+        """A JSON document artifact, pretty-printed and UTF-8 encoded."""
+        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+        return cls(key, text.encode("utf-8"), "application/json")
+
+    @classmethod
+    def png(cls, key: str, data: bytes) -> Artifact:
+        """A PNG image artifact."""
+        return cls(key, data, "image/png")
+
+
+@serde.serialize.register(Artifact)
+def _serialize_artifact(value: Artifact, **kwargs: Any) -> dict[str, Any]:
+    # The tracker logs action results: it gets the key and size, not megabytes of bytes.
+    return {"key": value.key, "content_type": value.content_type, "bytes": len(value.data)}
+
+
+def image_key(index: int) -> str:
+    """The key of the index-th image of a run."""
+    return f"image_{index:03d}.png"
+
+
+def metadata_key(index: int) -> str:
+    """The key of the metadata of the index-th caption of a run."""
+    return f"metadata_{index:03d}.json"
+
+
+MANIFEST_KEY = "run.json"
+STATE_KEY = "state.json"

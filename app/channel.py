@@ -1,0 +1,157 @@
+"""The channel: the two Hamilton dataflows, built once, with the game's inputs and named errors."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openai
+from hamilton import driver
+
+from .dataflows import caption_images, generate_images
+from .errors import InputError, ProviderError
+from .providers.openai_client import build_openai_client
+from .settings import GameSettings
+
+
+def _build_driver(module: Any, config: dict[str, Any]) -> driver.Driver:
+    return driver.Builder().with_config(config).with_modules(module).build()
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _provider_error(error: openai.APIError, what: str, model: str) -> ProviderError:
+    code = getattr(error, "code", None)
+    detail = getattr(error, "message", None) or str(error)
+    if code == "content_policy_violation":
+        return ProviderError(f"{model} refused the {what} (content policy): {detail}")
+    status = getattr(error, "status_code", None)
+    reason = f"HTTP {status}" if status else type(error).__name__
+    return ProviderError(f"{model} failed to {what} ({reason}: {detail})")
+
+
+def _as_png(data: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()
+
+
+class Channel:
+    """Runs caption_images and generate_images for one game's settings; clients built once."""
+
+    def __init__(self, settings: GameSettings, api_key: str | None = None):
+        self.settings = settings
+        config = {"provider": settings.provider}
+        self.caption_driver = _build_driver(caption_images, {**config, "include_embeddings": True})
+        self.generate_driver = _build_driver(generate_images, config)
+        shared: dict[str, Any] = {}
+        if settings.provider == "openai":
+            shared["openai_client"] = build_openai_client(settings.base_url, api_key)
+        self.caption_inputs = _without_none(
+            {
+                **shared,
+                "descriptiveness": settings.descriptiveness,
+                "additional_prompt": settings.additional_prompt,
+                "model": settings.caption_model,
+                "embeddings_model": settings.embeddings_model,
+                "max_tokens": settings.max_tokens,
+                "temperature": settings.temperature,
+                "stop": list(settings.stop) or None,
+            }
+        )
+        self.caption_overrides = _without_none({"core_prompt": settings.core_prompt})
+        self.generate_inputs = _without_none(
+            {
+                **shared,
+                "image_style": settings.image_style,
+                "additional_image_prompt": settings.additional_image_prompt,
+                "model": settings.image_model,
+                "size": settings.size,
+                "quality": settings.quality,
+            }
+        )
+        if settings.provider == "offline":
+            self.caption_inputs.pop("embeddings_model", None)
+            self.generate_inputs.pop("model", None)
+            self.caption_inputs.pop("model", None)
+
+    def _seed(self, turn: int) -> int:
+        return self.settings.seed + turn
+
+    def models(self) -> dict[str, str]:
+        """The resolved model names (defaults and environment applied)."""
+        caption = self.caption_driver.execute(
+            ["caption_model", "embedding_model"], inputs=self.caption_inputs
+        )
+        image = self.generate_driver.execute(["image_model"], inputs=self.generate_inputs)
+        return {
+            "caption_model": caption["caption_model"],
+            "embeddings_model": caption["embedding_model"],
+            "image_model": image["image_model"],
+        }
+
+    def load_image(self, image_url: str) -> bytes:
+        """The start image as PNG bytes, fully decoded once so bad input fails here."""
+        try:
+            loaded = self.caption_driver.execute(
+                ["image_bytes", "image_mime_type", "fitted_image"],
+                inputs={**self.caption_inputs, "image_url": image_url},
+            )
+        except ValueError as error:
+            raise InputError(str(error)) from error
+        if loaded["image_mime_type"] == "image/png":
+            return loaded["image_bytes"]
+        return _as_png(loaded["image_bytes"])
+
+    def caption(self, image_url: str, turn: int) -> dict[str, Any]:
+        """The caption completion (text, usage, latency) for the image at image_url."""
+        inputs = {**self.caption_inputs, "image_url": image_url, "seed": self._seed(turn)}
+        try:
+            result = self.caption_driver.execute(
+                ["caption_completion"], inputs=inputs, overrides=self.caption_overrides
+            )
+        except openai.APIError as error:
+            raise _provider_error(error, "caption the image", self._model("caption")) from error
+        return result["caption_completion"]
+
+    def analyze(self, image_url: str, completion: dict[str, Any]) -> dict[str, Any]:
+        """The caption's metadata and embedding, reusing the caption DAG with overrides."""
+        try:
+            result = self.caption_driver.execute(
+                ["metadata"],
+                inputs={**self.caption_inputs, "image_url": image_url},
+                overrides={
+                    **self.caption_overrides,
+                    "caption_completion": completion,
+                    "generated_caption": completion["text"],
+                },
+            )
+        except openai.APIError as error:
+            raise _provider_error(error, "embed the caption", self._model("embeddings")) from error
+        return result["metadata"]
+
+    def paint(self, prompt: str, turn: int) -> tuple[bytes, dict[str, Any]]:
+        """PNG bytes and generation metadata for the prompt."""
+        inputs = {
+            **self.generate_inputs,
+            "image_generation_prompt": prompt,
+            "seed": self._seed(turn),
+        }
+        try:
+            result = self.generate_driver.execute(["generated_image", "metadata"], inputs=inputs)
+        except openai.APIError as error:
+            raise _provider_error(error, "draw the caption", self._model("image")) from error
+        return result["generated_image"], result["metadata"]
+
+    def _model(self, kind: str) -> str:
+        chosen = {
+            "caption": self.settings.caption_model,
+            "image": self.settings.image_model,
+            "embeddings": self.settings.embeddings_model,
+        }[kind]
+        return chosen or f"the {self.settings.provider} {kind} model"

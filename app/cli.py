@@ -1,0 +1,182 @@
+"""The image-telephone command: parse arguments, call the Python API, print."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __doc__ as package_doc
+from .errors import InputError, ProviderError, TelephoneError
+from .manifest import read_manifest
+from .play import DEFAULT_OUT, DEFAULT_PROJECT, GameResult, play
+from .progress import TurnProgress
+from .settings import PROVIDERS, default_provider
+from .storage import open_store, validate_run_name
+
+console = Console(stderr=True)
+_RESUME_HINT = "; finished turns are saved: run the same command again to resume"
+
+
+def _turns(value: str) -> int:
+    try:
+        turns = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if turns < 1:
+        raise argparse.ArgumentTypeError(f"{turns} turns: must be at least 1")
+    return turns
+
+
+def _add_run_parser(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="play (or resume) a game")
+    run.add_argument(
+        "image", nargs="?", help="start image: path, file://, http(s)://, s3://, data:"
+    )
+    run.add_argument("--text", help="start from a text prompt instead of an image")
+    run.add_argument("-n", "--turns", type=_turns, default=5, help="captions to make (default 5)")
+    run.add_argument(
+        "--provider", choices=PROVIDERS, help="default: openai if OPENAI_API_KEY is set"
+    )
+    run.add_argument("--caption-model", help="vision model (openai)")
+    run.add_argument("--image-model", help="image model (openai)")
+    run.add_argument("--embeddings-model", help="embeddings model (openai)")
+    run.add_argument("--descriptiveness", help="an adverb: somewhat, very, extremely, obsessively…")
+    run.add_argument("--prompt", dest="additional_prompt", help="added to the caption prompt")
+    run.add_argument("--core-prompt", help="replaces the caption instruction")
+    run.add_argument("--style", dest="image_style", help="image style, e.g. watercolor")
+    run.add_argument(
+        "--image-prompt", dest="additional_image_prompt", help="added to image prompts"
+    )
+    run.add_argument("--temperature", type=float, help="caption temperature, 0..2")
+    run.add_argument("--max-tokens", type=int, default=300, help="caption length limit")
+    run.add_argument("--stop", action="append", default=[], help="stop sequence (repeatable)")
+    run.add_argument("--size", help="image size WIDTHxHEIGHT")
+    run.add_argument("--quality", help="image quality (openai models that take it)")
+    run.add_argument("--seed", type=int, default=0, help="seed for everything random (default 0)")
+    run.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
+    run.add_argument("--run-name", help="name of the run folder (default: time and provider)")
+    run.add_argument("--out", default=DEFAULT_OUT, help=f"where runs live (default {DEFAULT_OUT}/)")
+    run.add_argument("--fork", action="store_true", help="continue a saved run with new settings")
+    run.add_argument("--project", default=DEFAULT_PROJECT, help="Burr tracker project name")
+    run.add_argument("--no-tracker", action="store_true", help="do not log to the Burr tracker")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="image-telephone", description=package_doc)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_run_parser(commands)
+    show = commands.add_parser("show", help="print the chain of captions of a run")
+    show.add_argument("run_name")
+    show.add_argument(
+        "--out", default=DEFAULT_OUT, help=f"where runs live (default {DEFAULT_OUT}/)"
+    )
+    pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
+    pictures.add_argument("folder", nargs="?", default="docs/images")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    provider = args.provider
+    if provider is None:
+        provider, reason = default_provider()
+        console.print(f"provider: [bold]{provider}[/] ({reason}; choose with --provider)")
+    options = {
+        name: getattr(args, name)
+        for name in (
+            "caption_model",
+            "image_model",
+            "embeddings_model",
+            "descriptiveness",
+            "additional_prompt",
+            "core_prompt",
+            "image_style",
+            "additional_image_prompt",
+            "temperature",
+            "max_tokens",
+            "size",
+            "quality",
+            "seed",
+            "base_url",
+        )
+    }
+    with TurnProgress(console, args.turns) as progress:
+        result = play(
+            args.image,
+            text=args.text,
+            turns=args.turns,
+            provider=provider,
+            stop=tuple(args.stop),
+            run_name=args.run_name,
+            out=args.out,
+            fork=args.fork,
+            tracker=not args.no_tracker,
+            project=args.project,
+            on_step=progress.update,
+            **options,
+        )
+    _print_summary(result)
+    return 0
+
+
+def _print_summary(result: GameResult) -> None:
+    table = Table(title=f"run {result.run_name} — {result.location}")
+    table.add_column("turn", justify="right")
+    table.add_column("image")
+    table.add_column("caption", overflow="fold")
+    for turn in result.manifest["turns"]:
+        table.add_row(str(turn["turn"]), turn["image"], turn["caption"] or "—")
+    Console().print(table)
+
+
+def _show(args: argparse.Namespace) -> int:
+    store = open_store(args.out).child(validate_run_name(args.run_name))
+    manifest = read_manifest(store)
+    if manifest is None:
+        raise InputError(
+            f"run {args.run_name!r}: not found in {args.out}; check the name and --out"
+        )
+    out = Console()
+    start = manifest["start"]
+    out.print(
+        f"[bold]{manifest['run_name']}[/] — {manifest['status']}, "
+        f"{manifest['turns_done']}/{manifest['turns_planned']} turns, start {start['kind']}: "
+        f"{start['value']}"
+    )
+    for turn in manifest["turns"]:
+        if turn["caption"] is not None:
+            out.print(f"{turn['turn']:>3}  {turn['caption']}", highlight=False)
+    return 0
+
+
+def _pictures(args: argparse.Namespace) -> int:
+    from .pictures import draw_pictures
+
+    for path in draw_pictures(args.folder):
+        console.print(f"wrote {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the image-telephone command; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("hamilton").setLevel(logging.CRITICAL)  # we report errors ourselves
+    args = _parser().parse_args(argv)
+    handlers = {"run": _run, "show": _show, "pictures": _pictures}
+    try:
+        return handlers[args.command](args)
+    except TelephoneError as error:
+        hint = _RESUME_HINT if isinstance(error, ProviderError) else ""
+        console.print(f"[red]error:[/] {error}{hint}", highlight=False, soft_wrap=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        console.print("interrupted: finished turns are saved; run the same command to resume")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The run manifest, run.json: start input, settings, models, seed, versions, per-turn files."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+from .artifacts import MANIFEST_KEY, metadata_key
+from .errors import StorageError
+from .storage import Store
+
+MANIFEST_SCHEMA = 1
+_VERSIONED_PACKAGES = (
+    "image-telephone",
+    "apache-hamilton",
+    "apache-burr",
+    "openai",
+    "pillow",
+    "numpy",
+    "boto3",
+)
+
+
+def utc_now() -> str:
+    """The current time, tz-aware UTC, ISO 8601."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape a run."""
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def describe_start(start_image: str | None, start_text: str | None) -> dict[str, str]:
+    """The start input as recorded: an image URI (data: URIs abbreviated) or a text prompt."""
+    if start_text is not None:
+        return {"kind": "text", "value": start_text}
+    value = start_image or ""
+    return {"kind": "image", "value": value if not value.startswith("data:") else value[:40] + "…"}
+
+
+def new_manifest(
+    run_name: str,
+    start: dict[str, str],
+    settings: dict[str, Any],
+    models: dict[str, str],
+    turns_planned: int,
+) -> dict[str, Any]:
+    """A manifest for a run that has not played a turn yet."""
+    now = utc_now()
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "run_name": run_name,
+        "status": "running",
+        "created_at": now,
+        "updated_at": now,
+        "start": start,
+        "settings": settings,
+        "models": models,
+        "seed": settings["seed"],
+        "turns_planned": turns_planned,
+        "turns_done": 0,
+        "turns": [],
+        "versions": package_versions(),
+    }
+
+
+def with_progress(
+    manifest: dict[str, Any], image_keys: list[str], captions: list[str], complete: bool
+) -> dict[str, Any]:
+    """The manifest updated with the turns finished so far."""
+    turns = [
+        {
+            "turn": index,
+            "image": key,
+            "caption": captions[index] if index < len(captions) else None,
+            "metadata": metadata_key(index) if index < len(captions) else None,
+        }
+        for index, key in enumerate(image_keys)
+    ]
+    return {
+        **manifest,
+        "status": "complete" if complete else "running",
+        "updated_at": utc_now(),
+        "turns_done": len(captions),
+        "turns": turns,
+    }
+
+
+def read_manifest(store: Store) -> dict[str, Any] | None:
+    """The run's manifest, or None when the store holds no run."""
+    if not store.exists(MANIFEST_KEY):
+        return None
+    try:
+        return json.loads(store.read_bytes(MANIFEST_KEY))
+    except json.JSONDecodeError as error:
+        raise StorageError(
+            f"{store.uri(MANIFEST_KEY)}: manifest is not valid JSON ({error}); "
+            "restore it or choose another run name"
+        ) from error
+
+
+def write_manifest(store: Store, manifest: dict[str, Any]) -> None:
+    """Writes run.json atomically."""
+    text = json.dumps(manifest, indent=2, ensure_ascii=False)
+    store.write_bytes(MANIFEST_KEY, text.encode("utf-8"), "application/json")

@@ -1,0 +1,198 @@
+"""The Python API: build the Burr application for a run, or play it to the end."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+from burr.core import Application
+
+from .artifacts import STATE_KEY
+from .channel import Channel
+from .checkpoint import StoreStatePersister
+from .errors import InputError, RunConflictError
+from .game import entrypoint, game_builder, initial_state
+from .hooks import ArtifactHook, ManifestHook, ProgressHook, TurnEvent
+from .manifest import describe_start, new_manifest, read_manifest, write_manifest
+from .settings import GameSettings, default_provider
+from .storage import Store, open_store, validate_run_name
+
+DEFAULT_PROJECT = "image-telephone"
+DEFAULT_OUT = "runs"
+
+
+@dataclasses.dataclass(frozen=True)
+class GameResult:
+    """A finished (or resumed-and-finished) game: where it lives and its chain of captions."""
+
+    run_name: str
+    location: str
+    captions: list[str]
+    images: list[str]
+    manifest: dict[str, Any]
+    store: Store = dataclasses.field(repr=False)
+
+    @property
+    def chain(self) -> list[tuple[str, str | None]]:
+        """(image URI, its caption) pairs in turn order."""
+        return [
+            (self.store.uri(key), self.captions[i] if i < len(self.captions) else None)
+            for i, key in enumerate(self.images)
+        ]
+
+    def metadata(self, turn: int) -> dict[str, Any]:
+        """The metadata JSON of a turn (caption, prompt, model, usage, embedding…)."""
+        return json.loads(self.store.read_bytes(self.manifest["turns"][turn]["metadata"]))
+
+
+def _resolve_settings(settings: GameSettings | None, options: dict[str, Any]) -> GameSettings:
+    if settings is not None and options:
+        raise InputError(f"pass either settings= or options ({', '.join(options)}), not both")
+    if settings is not None:
+        return settings
+    if options.get("provider") is None:
+        options["provider"] = default_provider()[0]
+    return GameSettings(**options)
+
+
+def _validate_start(image: str | None, text: str | None, turns: int) -> None:
+    if (image is None) == (text is None):
+        raise InputError("start: give exactly one of an image (path or URI) or a text prompt")
+    if text is not None and not text.strip():
+        raise InputError("text prompt: is empty; give the words to start from")
+    if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
+        raise InputError(f"turns {turns!r}: must be a whole number of at least 1")
+
+
+def _default_run_name(settings: GameSettings) -> str:
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{settings.provider}"
+
+
+def _fork(root: Store, run_name: str, source: Store) -> tuple[str, Store]:
+    """Copies a run's finished artifacts and checkpoint to the first free '<run>-fork-N'."""
+    taken = set(root.children())
+    fork_name = next(
+        f"{run_name}-fork-{n}" for n in range(1, 10_000) if f"{run_name}-fork-{n}" not in taken
+    )
+    target = root.child(fork_name)
+    checkpoint = StoreStatePersister(source).load(None, None)
+    if checkpoint is not None:
+        state = checkpoint["state"]
+        for key in [*state["image_keys"], *state["metadata_keys"]]:
+            target.write_bytes(key, source.read_bytes(key), _content_type(key))
+        record = json.loads(source.read_bytes(STATE_KEY))
+        record["app_id"] = fork_name
+        target.write_bytes(STATE_KEY, json.dumps(record).encode("utf-8"), "application/json")
+    return fork_name, target
+
+
+def _content_type(key: str) -> str:
+    return "image/png" if key.endswith(".png") else "application/json"
+
+
+@dataclasses.dataclass(frozen=True)
+class _PreparedGame:
+    app: Application
+    store: Store
+    manifest_hook: ManifestHook
+
+
+def _prepare(
+    image: str | None = None,
+    *,
+    text: str | None = None,
+    turns: int = 5,
+    settings: GameSettings | None = None,
+    run_name: str | None = None,
+    out: str = DEFAULT_OUT,
+    fork: bool = False,
+    tracker: bool = True,
+    project: str = DEFAULT_PROJECT,
+    on_step: Callable[[TurnEvent], None] | None = None,
+    api_key: str | None = None,
+    **options: Any,
+) -> _PreparedGame:
+    _validate_start(image, text, turns)
+    settings = _resolve_settings(settings, options)
+    run_name = validate_run_name(_default_run_name(settings) if run_name is None else run_name)
+    root = open_store(out)
+    store = root.child(run_name)
+    start = describe_start(image, text)
+    saved = read_manifest(store)
+    if saved is not None:
+        saved_settings = GameSettings.from_record(saved["settings"])
+        differences = saved_settings.differences(settings)
+        if saved["start"] != start:
+            differences.insert(0, f"start: {saved['start']['value']!r} -> {start['value']!r}")
+        if differences and not fork:
+            raise RunConflictError(
+                f"run {run_name!r} exists with other settings ({'; '.join(differences)}); "
+                "repeat its settings to resume, choose another --run-name, or pass --fork"
+            )
+        if differences:
+            run_name, store = _fork(root, run_name, store)
+            saved = {
+                **saved,
+                "run_name": run_name,
+                "settings": settings.as_record(),
+                "forked_from": saved["run_name"],
+            }
+    channel = Channel(settings, api_key=api_key)
+    if saved is None:
+        if image is not None:
+            channel.load_image(image)  # fail on a bad start before anything is written
+        manifest = new_manifest(run_name, start, settings.as_record(), channel.models(), turns)
+    else:
+        manifest = {**saved, "turns_planned": turns}
+    write_manifest(store, manifest)
+    persister = StoreStatePersister(store)
+    manifest_hook = ManifestHook(store, manifest)
+    hooks: list[Any] = [ArtifactHook(store), manifest_hook]
+    if on_step is not None:
+        hooks.append(ProgressHook(on_step))
+    builder = (
+        game_builder(channel, store)
+        .with_identifiers(app_id=run_name)
+        .initialize_from(
+            persister,
+            resume_at_next_action=True,
+            default_state=initial_state(turns, image, text),
+            default_entrypoint=entrypoint(text),
+            override_state_values={"turns": turns},
+        )
+        .with_state_persister(persister)
+        .with_hooks(*hooks)
+    )
+    if tracker:
+        builder = builder.with_tracker("local", project=project)
+    return _PreparedGame(builder.build(), store, manifest_hook)
+
+
+def build_application(image: str | None = None, **kwargs: Any) -> Application:
+    """The Burr application of a run, new or resumed.
+
+    Keyword arguments: text, turns, settings (a GameSettings) or its fields as options
+    (provider, descriptiveness, seed, …), run_name, out, fork, tracker, project, on_step, api_key.
+    """
+    return _prepare(image, **kwargs).app
+
+
+def play(image: str | None = None, **kwargs: Any) -> GameResult:
+    """Plays (or resumes) a game to its last turn and returns the chain; see build_application."""
+    prepared = _prepare(image, **kwargs)
+    state = prepared.app.state
+    if len(state["captions"]) < state["turns"]:
+        _, _, state = prepared.app.run(halt_after=["terminal"])
+    manifest = prepared.manifest_hook.manifest
+    return GameResult(
+        run_name=manifest["run_name"],
+        location=prepared.store.location,
+        captions=list(state["captions"]),
+        images=list(state["image_keys"]),
+        manifest=manifest,
+        store=prepared.store,
+    )

@@ -1,0 +1,1 @@
+"""Model providers: the OpenAI client factory and the built-in offline models."""

@@ -1,0 +1,97 @@
+"""The knobs of one game, validated once, recorded in the manifest and compared on resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import urllib.parse
+from typing import Any, Literal
+
+from .errors import InputError
+
+Provider = Literal["offline", "openai"]
+PROVIDERS: tuple[str, ...] = ("offline", "openai")
+
+
+def default_provider() -> tuple[str, str]:
+    """The provider to use when none is named, and why."""
+    if os.environ.get("OPENAI_API_KEY"):
+        return "openai", "OPENAI_API_KEY is set"
+    return "offline", "OPENAI_API_KEY is not set"
+
+
+def _redact_url(url: str | None) -> str | None:
+    """Drops user:password@ from a URL so credentials never reach the manifest."""
+    if not url:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    if parts.username or parts.password:
+        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+    return urllib.parse.urlunsplit(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class GameSettings:
+    """Everything that shapes a game's channel; two runs with equal settings are comparable."""
+
+    provider: Provider = "offline"
+    caption_model: str | None = None
+    image_model: str | None = None
+    embeddings_model: str | None = None
+    descriptiveness: str | None = None
+    core_prompt: str | None = None
+    additional_prompt: str | None = None
+    image_style: str | None = None
+    additional_image_prompt: str | None = None
+    temperature: float | None = None
+    max_tokens: int = 300
+    stop: tuple[str, ...] = ()
+    size: str | None = None
+    quality: str | None = None
+    seed: int = 0
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise InputError(
+                f"provider {self.provider!r}: unknown; choose one of {', '.join(PROVIDERS)}"
+            )
+        if self.temperature is not None and not 0 <= self.temperature <= 2:
+            raise InputError(f"temperature {self.temperature}: must be between 0 and 2")
+        if self.max_tokens < 1:
+            raise InputError(f"max tokens {self.max_tokens}: must be at least 1")
+        if self.size is not None and not _is_size(self.size):
+            raise InputError(f"size {self.size!r}: expected WIDTHxHEIGHT, e.g. 1024x1024")
+        object.__setattr__(self, "stop", tuple(self.stop))
+        object.__setattr__(self, "base_url", _redact_url(self.base_url))
+
+    def as_record(self) -> dict[str, Any]:
+        """A JSON-ready dict (no secrets: keys never enter settings)."""
+        record = dataclasses.asdict(self)
+        record["stop"] = list(self.stop)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> GameSettings:
+        """Settings back from a manifest record; unknown keys are ignored."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in record.items() if key in names})
+
+    def differences(self, other: GameSettings) -> list[str]:
+        """'name: old -> new' for every setting that differs."""
+        mine, theirs = self.as_record(), other.as_record()
+        return [
+            f"{key}: {mine[key]!r} -> {theirs[key]!r}" for key in mine if mine[key] != theirs[key]
+        ]
+
+
+def _is_size(size: str) -> bool:
+    if size == "auto":
+        return True
+    width, _, height = size.lower().partition("x")
+    return (
+        width.isdigit()
+        and height.isdigit()
+        and 16 <= int(width) <= 4096
+        and 16 <= int(height) <= 4096
+    )

@@ -1,0 +1,1 @@
+"""Hamilton dataflows of image-telephone: caption_images and generate_images."""

@@ -1,0 +1,407 @@
+"""Caption an image: load its bytes, type them by content, fit the size, prompt a model, embed.
+
+A Hamilton dataflow. The provider is chosen by config: ``{"provider": "openai"}`` (any
+OpenAI-compatible server, through the ``openai_client`` input) or ``{"provider": "offline"}``
+(the built-in deterministic models of the ``image-telephone`` package). Add
+``"include_embeddings": True`` to embed the caption.
+"""
+
+import base64
+import binascii
+import datetime
+import io
+import logging
+import os
+import time
+import urllib.parse
+from typing import Any
+
+from hamilton.function_modifiers import config
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OPENAI_CAPTION_MODEL = "gpt-4.1-mini"
+DEFAULT_OPENAI_EMBEDDINGS_MODEL = "text-embedding-3-small"
+CAPTION_MODEL_ENV = "IMAGE_TELEPHONE_CAPTION_MODEL"
+EMBEDDINGS_MODEL_ENV = "IMAGE_TELEPHONE_EMBEDDINGS_MODEL"
+# OpenAI scales anything larger than 2048 px down anyway; sending less saves bandwidth.
+OPENAI_MAX_IMAGE_SIDE = 2048
+OFFLINE_MAX_IMAGE_SIDE = 512
+
+_MAGIC_NUMBERS = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+_logged_parameter_notes: set[tuple[str, str]] = set()
+
+
+def _sniff_image_type(data: bytes) -> str | None:
+    """Returns the MIME type of encoded image bytes from their magic number, or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    for magic, mime in _MAGIC_NUMBERS:
+        if data.startswith(magic):
+            return mime
+    return None
+
+
+def _read_s3(parsed: urllib.parse.ParseResult, s3_client: Any) -> bytes:
+    if s3_client is None:
+        import boto3  # only needed for s3:// inputs
+
+        s3_client = boto3.client("s3")
+    response = s3_client.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))
+    return response["Body"].read()
+
+
+def _read_http(url: str, timeout_s: float) -> bytes:
+    import requests  # only needed for http(s):// inputs
+
+    response = requests.get(url, timeout=timeout_s)
+    response.raise_for_status()
+    return response.content
+
+
+def _read_data_uri(uri: str) -> bytes:
+    header, _, payload = uri.partition(",")
+    if not header.endswith(";base64"):
+        return urllib.parse.unquote_to_bytes(payload)
+    try:
+        return base64.b64decode(payload, validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"image data: URI: invalid base64 ({error}); re-encode it") from None
+
+
+def image_bytes(
+    image_url: str, s3_client: Any | None = None, http_timeout_s: float = 30.0
+) -> bytes:
+    """The raw bytes behind image_url: a local path, file://, http(s)://, s3:// or data: URI."""
+    parsed = urllib.parse.urlparse(image_url)
+    scheme = parsed.scheme.lower()
+    try:
+        if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
+            path = urllib.parse.unquote(parsed.path) if scheme == "file" else image_url
+            with open(path, "rb") as handle:
+                data = handle.read()
+        elif scheme in ("http", "https"):
+            data = _read_http(image_url, http_timeout_s)
+        elif scheme == "s3":
+            data = _read_s3(parsed, s3_client)
+        elif scheme == "data":
+            data = _read_data_uri(image_url)
+        else:
+            raise ValueError(
+                f"image {image_url!r}: unsupported URL scheme {scheme!r}; "
+                "use a local path, file://, http(s)://, s3:// or data: URI"
+            )
+    except FileNotFoundError:
+        raise ValueError(f"image {image_url!r}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise ValueError(f"image {image_url!r}: is a folder; give an image file") from None
+    except ValueError:
+        raise
+    except Exception as error:  # network and S3 errors, reported as the input's problem
+        raise ValueError(
+            f"image {image_url!r}: could not be read ({type(error).__name__}: {error}); "
+            "check the address and that it is reachable"
+        ) from error
+    if not data:
+        raise ValueError(f"image {image_url!r}: is empty (0 bytes); give a real image")
+    return data
+
+
+def image_mime_type(image_bytes: bytes, image_url: str) -> str:
+    """The image's MIME type, read from its content (never from its file name)."""
+    mime = _sniff_image_type(image_bytes)
+    if mime is None:
+        raise ValueError(
+            f"image {image_url!r}: is not a PNG, JPEG, GIF or WEBP image "
+            "(whatever its name says); give an image file"
+        )
+    return mime
+
+
+@config.when(provider="openai")
+def max_image_side__openai() -> int:
+    """The longest side, in pixels, worth sending to OpenAI vision models."""
+    return OPENAI_MAX_IMAGE_SIDE
+
+
+@config.when(provider="offline")
+def max_image_side__offline() -> int:
+    """The longest side, in pixels, the offline describer looks at."""
+    return OFFLINE_MAX_IMAGE_SIDE
+
+
+def fitted_image(
+    image_bytes: bytes, image_mime_type: str, image_url: str, max_image_side: int
+) -> bytes:
+    """The image fully decoded (so truncation is caught) and shrunk to fit max_image_side."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(image_bytes)) as image:
+            image.load()
+            if max(image.size) <= max_image_side:
+                return image_bytes
+            image.thumbnail((max_image_side, max_image_side))
+            if image.mode not in ("RGB", "RGBA", "L"):
+                image = image.convert("RGBA")
+            keeps_jpeg = image_mime_type == "image/jpeg" and image.mode != "RGBA"
+            out = io.BytesIO()
+            image.save(out, format="JPEG" if keeps_jpeg else "PNG")
+            return out.getvalue()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValueError(
+            f"image {image_url!r}: is a damaged or truncated {image_mime_type} ({error}); "
+            "re-export or replace the file"
+        ) from error
+
+
+def image_data_uri(fitted_image: bytes) -> str:
+    """The fitted image as a base64 data URI whose MIME type matches its bytes."""
+    mime = _sniff_image_type(fitted_image)
+    return f"data:{mime};base64,{base64.b64encode(fitted_image).decode('ascii')}"
+
+
+def core_prompt() -> str:
+    """The core instruction given to the captioner; override this node to change it."""
+    return "Please provide a caption for this image."
+
+
+def caption_prompt(
+    core_prompt: str,
+    descriptiveness: str | None = None,
+    additional_prompt: str | None = None,
+) -> str:
+    """The full caption prompt: the core prompt, how descriptive to be, and any addition."""
+    parts = [core_prompt]
+    if descriptiveness:
+        parts.append(f"The caption should be {descriptiveness} descriptive.")
+    if additional_prompt:
+        parts.append(additional_prompt)
+    return " ".join(parts)
+
+
+@config.when(provider="openai")
+def caption_model__openai(model: str | None = None) -> str:
+    """The vision model: the model input, else $IMAGE_TELEPHONE_CAPTION_MODEL, else the default."""
+    return model or os.environ.get(CAPTION_MODEL_ENV) or DEFAULT_OPENAI_CAPTION_MODEL
+
+
+@config.when(provider="offline")
+def caption_model__offline() -> str:
+    """The built-in offline describer's model name."""
+    from image_telephone.providers.offline import DESCRIBE_MODEL
+
+    return DESCRIBE_MODEL
+
+
+def _note_once(model: str, note: str, notes: list[str]) -> None:
+    notes.append(note)
+    if (model, note) not in _logged_parameter_notes:
+        _logged_parameter_notes.add((model, note))
+        logger.warning("%s: %s", model, note)
+
+
+def _chat_parameters(
+    model: str,
+    max_tokens: int,
+    temperature: float | None,
+    stop: list[str] | None,
+    seed: int | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Chat parameters the model accepts; reasoning models take max_completion_tokens only."""
+    params: dict[str, Any] = {}
+    if model.startswith(_REASONING_MODEL_PREFIXES):
+        params["max_completion_tokens"] = max_tokens
+        if temperature is not None and temperature != 1:
+            _note_once(model, f"temperature={temperature} not supported; used the default", notes)
+    else:
+        params["max_tokens"] = max_tokens
+        if temperature is not None:
+            params["temperature"] = temperature
+    if stop:
+        params["stop"] = list(stop)
+    if seed is not None:
+        params["seed"] = seed
+    return params
+
+
+def _adapt_to_rejection(error: Any, params: dict[str, Any], model: str, notes: list[str]) -> bool:
+    """Drops or renames a parameter the server rejected; True when a retry makes sense."""
+    param = getattr(error, "param", None) or ""
+    message = str(getattr(error, "message", error))
+    if "max_tokens" in (param + message) and "max_tokens" in params:
+        params["max_completion_tokens"] = params.pop("max_tokens")
+        _note_once(model, "max_tokens rejected; sent max_completion_tokens", notes)
+        return True
+    for name in ("temperature", "stop", "seed"):
+        if name in (param or message) and name in params:
+            value = params.pop(name)
+            _note_once(model, f"{name}={value!r} rejected by the server; sent without it", notes)
+            return True
+    return False
+
+
+@config.when(provider="openai")
+def caption_completion__openai(
+    image_data_uri: str,
+    caption_prompt: str,
+    openai_client: Any,
+    caption_model: str,
+    max_tokens: int = 300,
+    temperature: float | None = None,
+    stop: list[str] | None = None,
+    seed: int | None = None,
+) -> dict:
+    """The chat completion for the prompt and image: text, usage, latency, parameter notes."""
+    import openai
+
+    notes: list[str] = []
+    params = _chat_parameters(caption_model, max_tokens, temperature, stop, seed, notes)
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": caption_prompt},
+                {"type": "image_url", "image_url": {"url": image_data_uri}},
+            ],
+        }
+    ]
+    started = time.perf_counter()
+    for _attempt in range(4):
+        try:
+            response = openai_client.chat.completions.create(
+                model=caption_model, messages=messages, **params
+            )
+            break
+        except openai.BadRequestError as error:
+            if not _adapt_to_rejection(error, params, caption_model, notes):
+                raise
+    else:
+        raise RuntimeError(f"{caption_model}: the server rejected every parameter combination")
+    choice = response.choices[0]
+    return {
+        "text": (choice.message.content or "").strip(),
+        "finish_reason": choice.finish_reason,
+        "usage": response.usage.model_dump() if response.usage else None,
+        "latency_s": round(time.perf_counter() - started, 4),
+        "parameters": params,
+        "parameter_notes": notes,
+    }
+
+
+@config.when(provider="offline")
+def caption_completion__offline(
+    fitted_image: bytes,
+    max_tokens: int = 300,
+    descriptiveness: str | None = None,
+    temperature: float | None = None,
+    stop: list[str] | None = None,
+    seed: int | None = None,
+) -> dict:
+    """The offline describer's caption of the image, with the same fields as a completion."""
+    from image_telephone.providers.offline import describe
+
+    params = {
+        "descriptiveness": descriptiveness,
+        "temperature": temperature or 0.0,
+        "seed": seed or 0,
+        "max_words": max_tokens,
+        "stop": list(stop or ()),
+    }
+    started = time.perf_counter()
+    text = describe(fitted_image, **params)
+    return {
+        "text": text,
+        "finish_reason": "stop",
+        "usage": None,
+        "latency_s": round(time.perf_counter() - started, 4),
+        "parameters": params,
+        "parameter_notes": [],
+    }
+
+
+def generated_caption(caption_completion: dict) -> str:
+    """The caption text."""
+    return caption_completion["text"]
+
+
+@config.when(provider="openai", include_embeddings=True)
+def embedding_model__openai(embeddings_model: str | None = None) -> str:
+    """The embeddings model: the input, else $IMAGE_TELEPHONE_EMBEDDINGS_MODEL, else default."""
+    return (
+        embeddings_model or os.environ.get(EMBEDDINGS_MODEL_ENV) or DEFAULT_OPENAI_EMBEDDINGS_MODEL
+    )
+
+
+@config.when(provider="offline", include_embeddings=True)
+def embedding_model__offline() -> str:
+    """The built-in offline embedder's model name."""
+    from image_telephone.providers.offline import EMBED_MODEL
+
+    return EMBED_MODEL
+
+
+@config.when(provider="openai", include_embeddings=True)
+def caption_embeddings__openai(
+    generated_caption: str, openai_client: Any, embedding_model: str
+) -> list[float]:
+    """The caption's embedding vector from the OpenAI embeddings API."""
+    response = openai_client.embeddings.create(input=[generated_caption], model=embedding_model)
+    return list(response.data[0].embedding)
+
+
+@config.when(provider="offline", include_embeddings=True)
+def caption_embeddings__offline(generated_caption: str) -> list[float]:
+    """The caption's embedding vector from the offline hashed n-gram embedder."""
+    from image_telephone.providers.offline import embed
+
+    return embed(generated_caption)
+
+
+@config.when(include_embeddings=True)
+def embeddings_metadata(caption_embeddings: list[float], embedding_model: str) -> dict:
+    """The embedding and the model that made it."""
+    return {"caption_embeddings": caption_embeddings, "embeddings_model": embedding_model}
+
+
+def caption_metadata(
+    image_url: str,
+    generated_caption: str,
+    caption_prompt: str,
+    caption_completion: dict,
+    caption_model: str,
+    provider: str,
+) -> dict:
+    """What was asked, of which model, and what it answered (never the client or its key)."""
+    return {
+        "image_url": image_url if not image_url.startswith("data:") else "data:…",
+        "generated_caption": generated_caption,
+        "caption_prompt": caption_prompt,
+        "provider": provider,
+        "caption_model": caption_model,
+        "caption_parameters": caption_completion["parameters"],
+        "parameter_notes": caption_completion["parameter_notes"],
+        "usage": caption_completion["usage"],
+        "latency_s": caption_completion["latency_s"],
+        "finish_reason": caption_completion["finish_reason"],
+    }
+
+
+def metadata(
+    caption_metadata: dict,
+    embeddings_metadata: dict | None = None,
+    additional_metadata: dict | None = None,
+) -> dict:
+    """Caption metadata merged with embeddings and extras, stamped with the UTC time."""
+    out = dict(caption_metadata)
+    out.update(embeddings_metadata or {})
+    out.update(additional_metadata or {})
+    out["created_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return out

@@ -1,0 +1,184 @@
+"""Paint a caption: build the image prompt, ask an image model, return PNG bytes and metadata.
+
+A Hamilton dataflow. The provider is chosen by config: ``{"provider": "openai"}`` (the images
+API through the ``openai_client`` input, always asking for base64 bytes, never an expiring URL)
+or ``{"provider": "offline"}`` (the built-in deterministic sketcher of ``image-telephone``).
+"""
+
+import base64
+import datetime
+import io
+import os
+import time
+from typing import Any
+
+from hamilton.function_modifiers import config
+
+DEFAULT_OPENAI_IMAGE_MODEL = "gpt-image-2"
+FALLBACK_OPENAI_IMAGE_MODEL = "gpt-image-1"
+IMAGE_MODEL_ENV = "IMAGE_TELEPHONE_IMAGE_MODEL"
+DEFAULT_OPENAI_SIZE = "1024x1024"
+DEFAULT_OFFLINE_SIZE = "512x512"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def image_prompt(
+    image_generation_prompt: str,
+    image_style: str | None = None,
+    additional_image_prompt: str | None = None,
+) -> str:
+    """The prompt sent to the image model: the caption, the style and any addition."""
+    if not image_generation_prompt or not image_generation_prompt.strip():
+        raise ValueError("image_generation_prompt is empty; give the text to draw")
+    parts = [image_generation_prompt.strip()]
+    if image_style:
+        parts.append(f"The image should be in the {image_style} style.")
+    if additional_image_prompt:
+        parts.append(additional_image_prompt)
+    return " ".join(parts)
+
+
+@config.when(provider="openai")
+def image_model__openai(model: str | None = None) -> str:
+    """The image model: the model input, else $IMAGE_TELEPHONE_IMAGE_MODEL, else the default."""
+    return model or os.environ.get(IMAGE_MODEL_ENV) or DEFAULT_OPENAI_IMAGE_MODEL
+
+
+@config.when(provider="offline")
+def image_model__offline() -> str:
+    """The built-in offline sketcher's model name."""
+    from image_telephone.providers.offline import SKETCH_MODEL
+
+    return SKETCH_MODEL
+
+
+@config.when(provider="openai")
+def image_size__openai(size: str | None = None) -> str:
+    """The requested size, WIDTHxHEIGHT (default 1024x1024)."""
+    return size or DEFAULT_OPENAI_SIZE
+
+
+@config.when(provider="offline")
+def image_size__offline(size: str | None = None) -> str:
+    """The requested size, WIDTHxHEIGHT (default, and for "auto", 512x512)."""
+    return DEFAULT_OFFLINE_SIZE if size in (None, "", "auto") else size
+
+
+def _as_png(data: bytes) -> bytes:
+    if data.startswith(_PNG_MAGIC):
+        return data
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()
+
+
+def _image_request(model: str, prompt: str, size: str, quality: str | None) -> dict[str, Any]:
+    """Images API arguments: GPT Image models always answer base64; others must be asked."""
+    request: dict[str, Any] = {"model": model, "prompt": prompt, "size": size, "n": 1}
+    if quality:
+        request["quality"] = quality
+    if not model.startswith("gpt-image"):
+        request["response_format"] = "b64_json"
+    return request
+
+
+def _model_is_missing(error: Any) -> bool:
+    return (
+        getattr(error, "code", None) == "model_not_found" or getattr(error, "status_code", 0) == 404
+    )
+
+
+@config.when(provider="openai")
+def image_generation__openai(
+    image_prompt: str,
+    openai_client: Any,
+    image_model: str,
+    image_size: str,
+    model: str | None = None,
+    quality: str | None = None,
+) -> dict:
+    """The images API's answer: PNG bytes, revised prompt, usage, latency, the model used."""
+    import openai
+
+    request = _image_request(image_model, image_prompt, image_size, quality)
+    started = time.perf_counter()
+    notes: list[str] = []
+    try:
+        response = openai_client.images.generate(**request)
+    except (openai.NotFoundError, openai.BadRequestError) as error:
+        # Only the default model falls back; a model the user named is never swapped silently.
+        if model or os.environ.get(IMAGE_MODEL_ENV) or not _model_is_missing(error):
+            raise
+        notes.append(f"{image_model} not available; fell back to {FALLBACK_OPENAI_IMAGE_MODEL}")
+        request = _image_request(FALLBACK_OPENAI_IMAGE_MODEL, image_prompt, image_size, quality)
+        response = openai_client.images.generate(**request)
+    image = response.data[0]
+    if image.b64_json:
+        data = base64.b64decode(image.b64_json)
+    else:  # a server that ignored response_format: fetch the URL now, before it expires
+        import requests
+
+        fetched = requests.get(image.url, timeout=60)
+        fetched.raise_for_status()
+        data = fetched.content
+    usage = getattr(response, "usage", None)
+    return {
+        "png": _as_png(data),
+        "revised_prompt": getattr(image, "revised_prompt", None),
+        "usage": usage.model_dump() if usage is not None else None,
+        "latency_s": round(time.perf_counter() - started, 4),
+        "model": request["model"],
+        "parameters": {k: v for k, v in request.items() if k not in ("model", "prompt")},
+        "parameter_notes": notes,
+    }
+
+
+@config.when(provider="offline")
+def image_generation__offline(
+    image_prompt: str, image_model: str, image_size: str, seed: int | None = None
+) -> dict:
+    """The offline sketcher's picture of the prompt, with the same fields as an API answer."""
+    from image_telephone.providers.offline import sketch
+
+    try:
+        width, height = (int(side) for side in image_size.lower().split("x"))
+    except ValueError:
+        width = height = 0
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        raise ValueError(
+            f"size {image_size!r}: expected WIDTHxHEIGHT within 16..4096, e.g. 512x512"
+        )
+    started = time.perf_counter()
+    png = sketch(image_prompt, size=(width, height), seed=seed or 0)
+    return {
+        "png": png,
+        "revised_prompt": None,
+        "usage": None,
+        "latency_s": round(time.perf_counter() - started, 4),
+        "model": image_model,
+        "parameters": {"size": image_size, "seed": seed or 0},
+        "parameter_notes": [],
+    }
+
+
+def generated_image(image_generation: dict) -> bytes:
+    """The generated picture as PNG bytes."""
+    return image_generation["png"]
+
+
+def metadata(image_prompt: str, image_generation: dict, provider: str) -> dict:
+    """What was asked of which model, its revised prompt and usage, stamped with the UTC time."""
+    return {
+        "image_prompt": image_prompt,
+        "revised_prompt": image_generation["revised_prompt"],
+        "provider": provider,
+        "image_model": image_generation["model"],
+        "image_parameters": image_generation["parameters"],
+        "parameter_notes": image_generation["parameter_notes"],
+        "usage": image_generation["usage"],
+        "latency_s": image_generation["latency_s"],
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+    }

@@ -44,7 +44,7 @@ def _as_png(data: bytes) -> bytes:
 class Channel:
     """Runs caption_images and generate_images for one game's settings; clients built once."""
 
-    def __init__(self, settings: GameSettings, api_key: str | None = None):
+    def __init__(self, settings: GameSettings, api_key: str | None = None, s3_client: Any = None):
         self.settings = settings
         config = {"provider": settings.provider}
         self.caption_driver = _build_driver(caption_images, {**config, "include_embeddings": True})
@@ -55,6 +55,7 @@ class Channel:
         self.caption_inputs = _without_none(
             {
                 **shared,
+                "s3_client": s3_client,
                 "descriptiveness": settings.descriptiveness,
                 "additional_prompt": settings.additional_prompt,
                 "model": settings.caption_model,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -12,9 +13,10 @@ from rich.table import Table
 
 from . import __doc__ as package_doc
 from .errors import InputError, ProviderError, TelephoneError
+from .listing import list_runs
 from .manifest import read_manifest
 from .play import DEFAULT_OUT, DEFAULT_PROJECT, GameResult, play
-from .progress import TurnProgress
+from .progress import TurnProgress, snippet
 from .settings import PROVIDERS, default_provider
 from .storage import open_store, validate_run_name
 
@@ -30,6 +32,15 @@ def _turns(value: str) -> int:
     if turns < 1:
         raise argparse.ArgumentTypeError(f"{turns} turns: must be at least 1")
     return turns
+
+
+def _add_location_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        help=f"a folder or s3://bucket/prefix (default {DEFAULT_OUT}/)",
+    )
+    parser.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)")
 
 
 def _add_run_parser(commands: argparse._SubParsersAction) -> None:
@@ -60,7 +71,7 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=0, help="seed for everything random (default 0)")
     run.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
     run.add_argument("--run-name", help="name of the run folder (default: time and provider)")
-    run.add_argument("--out", default=DEFAULT_OUT, help=f"where runs live (default {DEFAULT_OUT}/)")
+    _add_location_arguments(run)
     run.add_argument("--fork", action="store_true", help="continue a saved run with new settings")
     run.add_argument("--project", default=DEFAULT_PROJECT, help="Burr tracker project name")
     run.add_argument("--no-tracker", action="store_true", help="do not log to the Burr tracker")
@@ -72,9 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_parser(commands)
     show = commands.add_parser("show", help="print the chain of captions of a run")
     show.add_argument("run_name")
-    show.add_argument(
-        "--out", default=DEFAULT_OUT, help=f"where runs live (default {DEFAULT_OUT}/)"
-    )
+    _add_location_arguments(show)
+    _add_location_arguments(commands.add_parser("runs", help="list runs with their progress"))
+    ui = commands.add_parser("ui", help="start the Burr tracker UI on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=7241)
+    ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
     pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
     pictures.add_argument("folder", nargs="?", default="docs/images")
     return parser
@@ -113,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
             stop=tuple(args.stop),
             run_name=args.run_name,
             out=args.out,
+            s3_endpoint=args.s3_endpoint,
             fork=args.fork,
             tracker=not args.no_tracker,
             project=args.project,
@@ -134,7 +148,7 @@ def _print_summary(result: GameResult) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    store = open_store(args.out).child(validate_run_name(args.run_name))
+    store = open_store(args.out, args.s3_endpoint).child(validate_run_name(args.run_name))
     manifest = read_manifest(store)
     if manifest is None:
         raise InputError(
@@ -153,6 +167,45 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runs(args: argparse.Namespace) -> int:
+    summaries = list_runs(open_store(args.out, args.s3_endpoint))
+    if not summaries:
+        console.print(f"no runs in {args.out}")
+        return 0
+    table = Table(title=f"runs in {args.out}")
+    for column in ("run", "status", "turns", "provider", "start", "updated (UTC)"):
+        table.add_column(column, overflow="fold")
+    for run in summaries:
+        table.add_row(
+            run.name,
+            run.status,
+            f"{run.turns_done}/{run.turns_planned}",
+            run.provider,
+            snippet(run.start, 50),
+            run.updated_at[:19].replace("T", " "),
+        )
+    Console().print(table)
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    console.print(
+        f"Burr UI: http://{args.host}:{args.port} (project {DEFAULT_PROJECT}); Ctrl-C stops"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "from burr.cli.__main__ import cli_run_server; cli_run_server()",
+        "--no-open",
+        "--no-copy-demo_data",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    return subprocess.call(command)
+
+
 def _pictures(args: argparse.Namespace) -> int:
     from .pictures import draw_pictures
 
@@ -166,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("hamilton").setLevel(logging.CRITICAL)  # we report errors ourselves
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "show": _show, "pictures": _pictures}
+    handlers = {"run": _run, "show": _show, "runs": _runs, "ui": _ui, "pictures": _pictures}
     try:
         return handlers[args.command](args)
     except TelephoneError as error:

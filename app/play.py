@@ -90,6 +90,17 @@ def _fork(root: Store, run_name: str, source: Store) -> tuple[str, Store]:
     return fork_name, target
 
 
+def _s3_client_for(root: Store, image: str | None, s3_endpoint: str | None) -> Any:
+    """The S3 client the caption dataflow reads s3:// images with: the store's own, if any."""
+    if getattr(root, "client", None) is not None:
+        return root.client
+    if image is not None and image.startswith("s3://"):
+        from .s3_store import make_s3_client
+
+        return make_s3_client(s3_endpoint)
+    return None
+
+
 def _content_type(key: str) -> str:
     return "image/png" if key.endswith(".png") else "application/json"
 
@@ -109,6 +120,7 @@ def _prepare(
     settings: GameSettings | None = None,
     run_name: str | None = None,
     out: str = DEFAULT_OUT,
+    s3_endpoint: str | None = None,
     fork: bool = False,
     tracker: bool = True,
     project: str = DEFAULT_PROJECT,
@@ -119,8 +131,9 @@ def _prepare(
     _validate_start(image, text, turns)
     settings = _resolve_settings(settings, options)
     run_name = validate_run_name(_default_run_name(settings) if run_name is None else run_name)
-    root = open_store(out)
+    root = open_store(out, s3_endpoint)
     store = root.child(run_name)
+    root.check_writable()
     start = describe_start(image, text)
     saved = read_manifest(store)
     if saved is not None:
@@ -141,7 +154,7 @@ def _prepare(
                 "settings": settings.as_record(),
                 "forked_from": saved["run_name"],
             }
-    channel = Channel(settings, api_key=api_key)
+    channel = Channel(settings, api_key=api_key, s3_client=_s3_client_for(root, image, s3_endpoint))
     if saved is None:
         if image is not None:
             channel.load_image(image)  # fail on a bad start before anything is written

@@ -34,7 +34,7 @@ class TurnProgress:
         self.task = self.progress.add_task("game", total=turns, step="start", caption="")
 
     def __enter__(self) -> TurnProgress:
-        self.progress.start()
+        # The bar appears with the first finished step, so input errors print alone.
         return self
 
     def __exit__(
@@ -47,6 +47,7 @@ class TurnProgress:
 
     def update(self, event: TurnEvent) -> None:
         """Moves the bar to the event's turn and shows the latest caption."""
+        self.progress.start()
         self.progress.update(
             self.task,
             completed=event.turns_done,

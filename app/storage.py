@@ -1,4 +1,4 @@
-"""Where a run's artifacts live: a local folder (S3 joins later) behind one small interface."""
+"""Where a run's artifacts live: a local folder or s3://bucket/prefix, behind one interface."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ class Store(Protocol):
     def children(self) -> list[str]:
         """Names of the sub-stores one level down (e.g. runs)."""
 
+    def check_writable(self) -> None:
+        """Raises StorageError now if writes will fail later (before any model is called)."""
+
 
 class LocalStore:
     """A folder on disk; writes go to a temporary file first and are renamed into place."""
@@ -92,10 +95,20 @@ class LocalStore:
             return []
         return sorted(entry.name for entry in self.root.iterdir() if entry.is_dir())
 
+    def check_writable(self) -> None:
+        existing = next(p for p in (self.root, *self.root.parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise StorageError(f"{self.root}: cannot write under {existing}; choose another --out")
 
-def open_store(location: str | os.PathLike[str]) -> Store:
-    """The store for a location: a folder path (s3:// arrives with the S3 store)."""
+
+def open_store(location: str | os.PathLike[str], s3_endpoint: str | None = None) -> Store:
+    """The store for a location: a folder path, file:// URL or s3://bucket/prefix."""
     text = str(location)
+    if text.startswith("s3://"):
+        from .s3_store import S3Store, make_s3_client, parse_s3_uri
+
+        bucket, prefix = parse_s3_uri(text)
+        return S3Store(bucket, prefix, make_s3_client(s3_endpoint))
     if "://" in text and not text.startswith("file://"):
-        raise InputError(f"output {text!r}: only local folders are supported; give a folder path")
+        raise InputError(f"output {text!r}: give a folder path or s3://bucket/prefix")
     return LocalStore(text.removeprefix("file://"))

@@ -18,9 +18,10 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def existing_run(tmp_path):
-    out = tmp_path / "runs"
+@pytest.fixture(scope="module")
+def existing_run(tmp_path_factory):
+    """A finished run that no bad invocation may touch."""
+    out = tmp_path_factory.mktemp("existing") / "runs"
     done = _run(
         "run",
         "--text",

@@ -33,6 +33,7 @@ def _cli_openai(server, out, *extra):
 
 def test_interrupted_run_resumes_to_exactly_n_turns(openai_server, tmp_path, capsys):
     openai_server.fail_after = 7  # paint, caption, embed per turn: dies during the third turn
+    openai_server.fail_status = 403  # refused, not retried: keeps the test fast
     assert _cli_openai(openai_server, tmp_path) == 3
     err = capsys.readouterr().err
     assert "run the same command again to resume" in err

@@ -1,0 +1,48 @@
+"""Lists the runs under a location (a folder or s3://bucket/prefix) from their manifests."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .errors import StorageError
+from .manifest import read_manifest
+from .storage import Store
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSummary:
+    """One line of the runs listing."""
+
+    name: str
+    status: str
+    turns_done: int
+    turns_planned: int
+    provider: str
+    start: str
+    updated_at: str
+
+
+def list_runs(root: Store) -> list[RunSummary]:
+    """Summaries of every run under root, newest update first; unreadable runs are marked."""
+    summaries = []
+    for name in root.children():
+        try:
+            manifest = read_manifest(root.child(name))
+        except StorageError:
+            summaries.append(RunSummary(name, "unreadable run.json", 0, 0, "?", "?", ""))
+            continue
+        if manifest is None:
+            continue
+        start = manifest["start"]
+        summaries.append(
+            RunSummary(
+                name=name,
+                status=manifest["status"],
+                turns_done=manifest["turns_done"],
+                turns_planned=manifest["turns_planned"],
+                provider=manifest["settings"]["provider"],
+                start=f"{start['kind']}: {start['value']}",
+                updated_at=manifest["updated_at"],
+            )
+        )
+    return sorted(summaries, key=lambda summary: summary.updated_at, reverse=True)

@@ -1,0 +1,15 @@
+"""The built-in offline models: deterministic, no network, fast, and lossy on purpose."""
+
+from .describe import DESCRIBE_MODEL, describe
+from .embed import EMBED_DIMENSIONS, EMBED_MODEL, embed
+from .sketch import SKETCH_MODEL, sketch
+
+__all__ = [
+    "DESCRIBE_MODEL",
+    "EMBED_DIMENSIONS",
+    "EMBED_MODEL",
+    "SKETCH_MODEL",
+    "describe",
+    "embed",
+    "sketch",
+]

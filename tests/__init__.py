@@ -1,0 +1,1 @@
+"""The image-telephone test suite."""

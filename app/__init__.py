@@ -1,5 +1,6 @@
 """image-telephone: the telephone game between image and text models, on Hamilton and Burr."""
 
+from . import materializers  # noqa: F401  (registers to.image_s3, to.json_s3, …)
 from .errors import InputError, ProviderError, RunConflictError, StorageError, TelephoneError
 from .play import GameResult, build_application, play
 from .settings import GameSettings

@@ -74,7 +74,11 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     _add_location_arguments(run)
     run.add_argument("--fork", action="store_true", help="continue a saved run with new settings")
     run.add_argument("--project", default=DEFAULT_PROJECT, help="Burr tracker project name")
-    run.add_argument("--no-tracker", action="store_true", help="do not log to the Burr tracker")
+    tracking = run.add_mutually_exclusive_group()
+    tracking.add_argument(
+        "--no-tracker", action="store_true", help="do not log to the Burr tracker"
+    )
+    tracking.add_argument("--track-to", metavar="s3://BUCKET", help="log to Burr's S3 tracker")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out,
             s3_endpoint=args.s3_endpoint,
             fork=args.fork,
-            tracker=not args.no_tracker,
+            tracker=args.track_to or not args.no_tracker,
             project=args.project,
             on_step=progress.update,
             **options,

@@ -19,6 +19,7 @@ from .hooks import ArtifactHook, ManifestHook, ProgressHook, TurnEvent
 from .manifest import describe_start, new_manifest, read_manifest, write_manifest
 from .settings import GameSettings, default_provider
 from .storage import Store, open_store, validate_run_name
+from .tracking import make_tracker
 
 DEFAULT_PROJECT = "image-telephone"
 DEFAULT_OUT = "runs"
@@ -122,7 +123,7 @@ def _prepare(
     out: str = DEFAULT_OUT,
     s3_endpoint: str | None = None,
     fork: bool = False,
-    tracker: bool = True,
+    tracker: bool | str = True,
     project: str = DEFAULT_PROJECT,
     on_step: Callable[[TurnEvent], None] | None = None,
     api_key: str | None = None,
@@ -180,8 +181,9 @@ def _prepare(
         .with_state_persister(persister)
         .with_hooks(*hooks)
     )
-    if tracker:
-        builder = builder.with_tracker("local", project=project)
+    tracking_client = make_tracker(tracker, project, s3_endpoint)
+    if tracking_client is not None:
+        builder = builder.with_tracker(tracking_client)
     return _PreparedGame(builder.build(), store, manifest_hook)
 
 

@@ -1,0 +1,44 @@
+"""The Burr tracker a game logs to: local (~/.burr, the UI's default) or an S3 bucket."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from burr.tracking import LocalTrackingClient
+from burr.tracking.s3client import S3TrackingClient
+
+from .s3_store import parse_s3_uri
+
+
+def _as_resume(parent_pointer: Any) -> Any:
+    # Burr (0.43) reports an app restored by initialize_from as a fork whose parent app id is
+    # None; the trackers then fail to write the app's metadata. A resume is not a fork.
+    if parent_pointer is not None and parent_pointer.app_id is None:
+        return None
+    return parent_pointer
+
+
+class ResumableLocalTracker(LocalTrackingClient):
+    """Burr's local tracker, able to log a run resumed from a checkpoint on a fresh machine."""
+
+    def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
+        super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
+
+
+class ResumableS3Tracker(S3TrackingClient):
+    """Burr's S3 tracker (read by `burr --backend s3`), able to log a resumed run."""
+
+    def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
+        super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
+
+
+def make_tracker(tracker: bool | str, project: str, s3_endpoint: str | None = None) -> Any:
+    """None (no tracking), the local tracker (True), or the S3 tracker for 's3://bucket'."""
+    if tracker is False or tracker is None:
+        return None
+    if tracker is True or tracker == "local":
+        return ResumableLocalTracker(project=project)
+    bucket, _ = parse_s3_uri(tracker)
+    endpoint = s3_endpoint or os.environ.get("AWS_ENDPOINT_URL") or None
+    return ResumableS3Tracker(project=project, bucket=bucket, endpoint_url=endpoint)

@@ -19,8 +19,8 @@ class Artifact:
 
     @classmethod
     def json(cls, key: str, value: Any) -> Artifact:
-        """A JSON document artifact, pretty-printed and UTF-8 encoded."""
-        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+        """A JSON document artifact, compact (embeddings are long) and UTF-8 encoded."""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         return cls(key, text.encode("utf-8"), "application/json")
 
     @classmethod

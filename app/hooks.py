@@ -35,8 +35,12 @@ class ArtifactHook(PostRunStepHook):
             self.store.write_bytes(artifact.key, artifact.data, artifact.content_type)
 
 
+# A turn ends with its caption's metadata written; terminal marks the game complete.
+_TURN_ENDING_STEPS = frozenset({"analyze", "terminal"})
+
+
 class ManifestHook(PostRunStepHook):
-    """Rewrites run.json after each completed step, last, so it only names written files."""
+    """Rewrites run.json after each finished turn, last, so it only names written files."""
 
     def __init__(self, store: Store, manifest: dict[str, Any]):
         self.store = store
@@ -50,7 +54,7 @@ class ManifestHook(PostRunStepHook):
         exception: Exception | None,
         **future_kwargs: Any,
     ) -> None:
-        if exception is not None:
+        if exception is not None or action.name not in _TURN_ENDING_STEPS:
             return
         self.manifest = with_progress(
             self.manifest,

@@ -143,9 +143,14 @@ def fitted_image(
     from PIL import Image
 
     try:
+        if image_mime_type == "image/png":
+            # Checks every chunk's CRC and the end marker without decoding the pixels.
+            with Image.open(io.BytesIO(image_bytes)) as image:
+                image.verify()
         with Image.open(io.BytesIO(image_bytes)) as image:
-            image.load()
             if max(image.size) <= max_image_side:
+                if image_mime_type != "image/png":
+                    image.load()
                 return image_bytes
             image.thumbnail((max_image_side, max_image_side))
             if image.mode not in ("RGB", "RGBA", "L"):

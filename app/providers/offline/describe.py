@@ -82,9 +82,9 @@ class _Wording:
             return self._random.sample(words, len(words))
         return words
 
-    def article(self, before: str) -> str:
-        """'a', 'an' or 'one' for the word that follows."""
-        article = self.pick(ARTICLES)
+    def article(self, before: str, choose: bool = True) -> str:
+        """'a' or 'an' for the word that follows, or when choosing, sometimes 'one'."""
+        article = self.pick(ARTICLES) if choose else ARTICLES[0]
         return "an" if article == "a" and before[:1] in tuple("aeiou") else article
 
 
@@ -99,7 +99,7 @@ def _caption(measured: Measurements, level: int, wording: _Wording) -> str:
     if level >= 2:
         looks.append(wording.pick(band_for(CONTRAST, stats.contrast).phrases) + "-contrast")
     looks = wording.order(looks)
-    caption = (f"{wording.article(looks[0])} {', '.join(looks)} "
+    caption = (f"{wording.article(looks[0], choose=False)} {', '.join(looks)} "
                f"{wording.pick(PICTURE_PHRASES)} of {clause}")
     if level >= 2:
         caption += "; it is " + wording.pick(band_for(SYMMETRY, stats.asymmetry).phrases)

@@ -4,16 +4,17 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from ...errors import InputError
 from .palette import NAMES, nearest_names, shade_of, to_lab
 from .regions import components
 from .stats import THUMBNAIL_SIDE, PictureStats, picture_stats, thumbnail
+from .vocabulary import TEXTURE
 
 _FOREGROUND_DISTANCE = 22.0  # Lab distance from the background colour that makes a pixel stand out
 _MIN_SUBJECT = 0.01  # smallest main object, as a fraction of the frame
-_MIN_OTHER = 0.03  # smallest secondary colour worth mentioning
+_MIN_OTHER = 0.02  # smallest secondary colour worth mentioning
 _MAX_OTHERS = 3
 
 
@@ -56,14 +57,20 @@ def decode(image: bytes) -> np.ndarray:
             transparent = "A" in picture.getbands() or "transparency" in picture.info
             rgb = picture.convert("RGBA" if transparent else "RGB")
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
-        raise InputError(f"offline describe: the image could not be decoded ({error})") from error
+        reason = ("not a format Pillow reads" if isinstance(error, UnidentifiedImageError)
+                  else str(error) or type(error).__name__)
+        raise InputError(
+            f"offline describe: the image could not be decoded ({len(image)} bytes; {reason})"
+        ) from error
     return thumbnail(rgb)
 
 
 def measure(rgb: np.ndarray) -> Measurements:
     """Measure a thumbnail: the background is the colour covering most of the border."""
+    stats = picture_stats(rgb)
+    if stats.texture >= TEXTURE[1].low:
+        rgb = _blurred(rgb)  # so that grain does not split regions apart
     height, width = rgb.shape[:2]
-    frame = height * width
     lab = to_lab(rgb)
     names = nearest_names(lab)
     border = np.ones((height, width), dtype=bool)
@@ -71,30 +78,56 @@ def measure(rgb: np.ndarray) -> Measurements:
     background = int(np.bincount(names[border]).argmax())
     background_pixels = border & (names == background)
     background_lab = lab[background_pixels].mean(0)
-    background_shade = shade_of(NAMES[background], float(background_lab[0]))
     foreground = np.linalg.norm(lab - background_lab, axis=-1) > _FOREGROUND_DISTANCE
 
-    labels, sizes = components(foreground)
     subject, subject_mask = None, np.zeros_like(foreground)
-    if sizes.size and sizes.max() >= _MIN_SUBJECT * frame:
-        subject, subject_mask = _subject(
-            rgb, labels, sizes, names, lab, rgb[background_pixels].mean(0)
-        )
-
+    main = _main_region(foreground, names)
+    if main is not None:
+        subject = _subject(rgb, *main, lab, rgb[background_pixels].mean(0))
+        subject_mask = main[0]
     return Measurements(
         background=NAMES[background],
-        background_shade=background_shade,
+        background_shade=shade_of(NAMES[background], float(background_lab[0])),
         background_area=float(np.mean(~foreground & (names == background))),
         subject=subject,
         others=_others(foreground & ~subject_mask, names, lab),
-        stats=picture_stats(rgb),
+        stats=stats,
     )
 
 
-def _majority(names: np.ndarray, lab: np.ndarray, mask: np.ndarray) -> tuple[int, str]:
-    """The most common colour name under a mask, and its shade there."""
-    name = int(np.bincount(names[mask]).argmax())
-    return name, shade_of(NAMES[name], float(lab[mask & (names == name), 0].mean()))
+def _blurred(rgb: np.ndarray) -> np.ndarray:
+    """A 3x3 box blur."""
+    padded = np.pad(rgb, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    height, width = rgb.shape[:2]
+    return sum(
+        padded[dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3)
+    ) / 9
+
+
+def _main_region(
+    foreground: np.ndarray, names: np.ndarray
+) -> tuple[np.ndarray, int, bool | None] | None:
+    """The largest one-colour foreground region, or set of parallel stripes of one colour.
+
+    Returns its mask, its colour (index into NAMES) and for stripes whether they are vertical.
+    """
+    smallest = _MIN_SUBJECT * names.size
+    best: tuple[np.ndarray, int, bool | None] | None = None
+    best_area = 0
+    counts = np.bincount(names[foreground], minlength=len(NAMES))
+    for name in np.nonzero(counts >= smallest)[0]:
+        labels, sizes = components(foreground & (names == name))
+        big = [labels == index + 1 for index in np.nonzero(sizes >= smallest)[0]]
+        candidates: list[tuple[np.ndarray, bool | None]] = [(mask, None) for mask in big]
+        for vertical in (False, True):
+            bands = [mask for mask in big if _band(mask) is vertical]
+            if len(bands) > 1:
+                candidates.append((np.logical_or.reduce(bands), vertical))
+        for mask, stripes in candidates:
+            area = int(mask.sum())
+            if area > best_area:
+                best, best_area = (mask, int(name), stripes), area
+    return best
 
 
 def _box(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -121,41 +154,29 @@ def _band(mask: np.ndarray) -> bool | None:
 
 
 def _subject(
-    rgb: np.ndarray, labels: np.ndarray, sizes: np.ndarray, names: np.ndarray, lab: np.ndarray,
+    rgb: np.ndarray, mask: np.ndarray, name: int, stripes: bool | None, lab: np.ndarray,
     background_rgb: np.ndarray,
-) -> tuple[Region, np.ndarray]:
-    """The largest foreground region as the main object, with its mask."""
-    height, width = labels.shape
-    mask = labels == int(sizes.argmax()) + 1
-    name, shade = _majority(names, lab, mask)
-    vertical = _band(mask)
-    if vertical is None:
-        weights = _coverage(rgb, mask, rgb[mask & (names == name)].mean(0), background_rgb)
-        solid = weights > 0.5
-        shape = _shape(solid if solid.any() else mask, float(weights.sum()))
-        vertical = False
-    else:
-        # Several parallel bands of the same colour are stripes.
-        stripes = []
-        for index in np.nonzero(sizes >= _MIN_SUBJECT * labels.size)[0]:
-            other = labels == index + 1
-            if _band(other) is vertical and _majority(names, lab, other)[0] == name:
-                stripes.append(other)
-        shape = "band"
-        if len(stripes) > 1:
-            shape, mask = "stripes", np.logical_or.reduce(stripes)
+) -> Region:
+    """Describe the main region: colour, place, size and shape."""
+    height, width = mask.shape
+    shade = shade_of(NAMES[name], float(lab[mask, 0].mean()))
+    vertical = _band(mask) if stripes is None else stripes
+    if vertical is not None:
+        shape = "band" if stripes is None else "stripes"
         weights = mask.astype(np.float64)
+    else:
+        weights = _coverage(rgb, mask, rgb[mask].mean(0), background_rgb)
+        shape = _shape(weights)
     ys, xs = np.mgrid[:height, :width]
     total = weights.sum()
-    _, _, box_height, box_width = _box(weights > 0.5 if (weights > 0.5).any() else mask)
-    region = Region(
+    box_height, box_width = _extent(weights)
+    return Region(
         colour=NAMES[name], shade=shade,
         x=float(((xs + 0.5) * weights).sum() / total / width),
         y=float(((ys + 0.5) * weights).sum() / total / height),
-        area=float(total / labels.size), shape=shape, vertical=vertical,
+        area=float(total / mask.size), shape=shape, vertical=bool(vertical),
         aspect=box_width / box_height,
     )
-    return region, mask
 
 
 def _coverage(
@@ -171,25 +192,35 @@ def _coverage(
     return np.where(inner, 1.0, np.where(grown, blend, 0.0))
 
 
-def _shape(solid: np.ndarray, area: float) -> str:
+def _extent(weights: np.ndarray) -> tuple[float, float]:
+    """Height and width of a region's bounding box, in pixels.
+
+    A partly covered edge row or column counts for as much of it as the region covers.
+    """
+    return float(weights.max(1).sum()), float(weights.max(0).sum())
+
+
+def _shape(weights: np.ndarray) -> str:
     """Name a compact region's shape from how it fills its bounding box."""
-    ys, xs, box_height, box_width = _box(solid)
-    height, width = solid.shape
-    fill = area / (box_height * box_width)
+    box_height, box_width = _extent(weights)
+    fill = float(weights.sum()) / (box_height * box_width)
+    ys, xs, _, _ = _box(weights >= min(0.5, float(weights.max())))
+    height, width = weights.shape
     aspect = box_width / box_height
     squarish = 0.8 <= aspect <= 1.25
-    lower_half = np.mean(ys - ys.min() >= box_height / 2)
-    if fill >= 0.88:
+    lower_half = np.mean(ys - ys.min() >= (ys.max() - ys.min() + 1) / 2)
+    # Fill ratios: square 1, circle pi/4, triangle 1/2, five-pointed star about 0.4.
+    if fill >= 0.9:
         return "square" if squarish else "rectangle"
-    if fill >= 0.7:
+    if fill >= 0.72:
         # A disc cut off by the frame keeps its fill ratio, but looks narrower across the cut.
         cut_across = xs.min() == 0 or xs.max() == width - 1
         cut_along = ys.min() == 0 or ys.max() == height - 1
         round_ = (aspect >= 0.8 or cut_across) and (aspect <= 1.25 or cut_along)
         return "circle" if round_ else "oval"
-    if 0.42 <= fill < 0.62 and abs(lower_half - 0.5) > 0.15:
+    if 0.46 <= fill and abs(lower_half - 0.5) > 0.15:
         return "triangle"
-    if 0.28 <= fill < 0.5 and squarish:
+    if 0.3 <= fill < 0.5 and squarish:
         return "star"
     return "blob"
 
@@ -207,7 +238,7 @@ def _others(mask: np.ndarray, names: np.ndarray, lab: np.ndarray) -> tuple[Regio
         ys, xs = np.nonzero(core & (names == name))
         regions.append(Region(
             colour=NAMES[name], shade=shade_of(NAMES[name], float(lab[ys, xs, 0].mean())),
-            x=(xs.mean() + 0.5) / width, y=(ys.mean() + 0.5) / height,
-            area=counts[name] / names.size,
+            x=float(xs.mean() + 0.5) / width, y=float(ys.mean() + 0.5) / height,
+            area=float(counts[name] / names.size),
         ))
     return tuple(regions)

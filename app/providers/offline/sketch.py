@@ -20,13 +20,13 @@ _MAX_SIDE = 4096
 _GRID = (0.22, 0.5, 0.78)  # centres of the 3x3 grid's rows and columns, as fractions
 _RADIUS = 0.2  # an object's radius at scale 1, as a fraction of the shorter side
 _BAND = 0.22  # a band's thickness at scale 1, as a fraction of the frame
-# Half width and half height of each shape, in radii.
+# Half width and half height of each shape, in radii; every shape has about a circle's area.
 _EXTENTS = {"circle": (1.0, 1.0), "oval": (1.35, 0.75), "square": (0.9, 0.9),
-            "rectangle": (1.3, 0.7), "triangle": (1.2, 1.05), "star": (1.35, 1.4),
-            "blob": (1.2, 1.2)}
+            "rectangle": (1.2, 0.65), "triangle": (1.4, 1.23), "star": (1.5, 1.58),
+            "blob": (1.55, 1.55)}
 _SLOTS = ((1, 1), (2, 0), (0, 2), (0, 0), (2, 2), (1, 0), (1, 2), (0, 1), (2, 1))
 _QUIET_NOISE = 5.0  # noise amplitude (of 255) when the prompt says nothing about texture
-_TEXTURE_NOISE = dict(zip(TEXTURE, (2.0, 18.0, 45.0), strict=True))
+_TEXTURE_NOISE = dict(zip(TEXTURE, (2.0, 18.0, 40.0), strict=True))
 _NOISE_CELLS = (12, 24, 48)  # noise grid sizes for the quiet pattern; texture words use 64
 
 
@@ -71,16 +71,19 @@ def _background(plan: Plan, colour: RGB, size: tuple[int, int]) -> Image.Image:
 
 
 def _laid_out(items: list[Item]) -> list[Item]:
-    """Give every unplaced object a free grid cell; a half-placed one the middle of its line."""
-    taken = {(item.row, item.col) for item in items}
-    free = iter([slot for slot in _SLOTS if slot not in taken] + list(_SLOTS))
-    for item in items:
-        if item.shape in ("band", "stripes"):
-            continue
-        if item.row is None and item.col is None:
-            item.row, item.col = next(free)
-        item.row = 1 if item.row is None else item.row
-        item.col = 1 if item.col is None else item.col
+    """Give a half-placed object the middle of its row or column, an unplaced one a free cell."""
+    objects = [item for item in items if item.shape not in ("band", "stripes")]
+    for item in objects:
+        if (item.row is None) != (item.col is None):
+            item.row = 1 if item.row is None else item.row
+            item.col = 1 if item.col is None else item.col
+    taken = [(item.row, item.col) for item in objects if item.row is not None]
+    for item in objects:
+        if item.row is None:
+            # The cell farthest from those already taken (the first such, on ties).
+            item.row, item.col = max(_SLOTS, key=lambda slot: min(
+                (math.dist(slot, other) for other in taken), default=0))
+            taken.append((item.row, item.col))
     return items
 
 
@@ -107,15 +110,14 @@ def _paint(
     elif item.shape == "square":
         draw.rectangle((x - 0.9 * r, y - 0.9 * r, x + 0.9 * r, y + 0.9 * r), fill=colour)
     elif item.shape == "rectangle":
-        draw.rectangle((x - 1.3 * r, y - 0.7 * r, x + 1.3 * r, y + 0.7 * r), fill=colour)
+        draw.rectangle((x - 1.2 * r, y - 0.65 * r, x + 1.2 * r, y + 0.65 * r), fill=colour)
     elif item.shape == "triangle":
-        draw.polygon([(x, y - 1.05 * r), (x - 1.2 * r, y + 0.85 * r), (x + 1.2 * r, y + 0.85 * r)],
-                     fill=colour)
+        draw.polygon([(x, y - 1.23 * r), (x - 1.4 * r, y + r), (x + 1.4 * r, y + r)], fill=colour)
     else:
         # A star alternates long and short spokes; a blob has random ones.
         spokes = 10 if item.shape == "star" else 8
-        radii = ([1.4, 0.6] * 5 if item.shape == "star"
-                 else (0.35 + 0.85 * shapes.random(spokes)).tolist())
+        radii = ([1.58, 0.68] * 5 if item.shape == "star"
+                 else (0.45 + 1.1 * shapes.random(spokes)).tolist())
         angles = [-math.pi / 2 + 2 * math.pi * k / spokes for k in range(spokes)]
         draw.polygon([(x + r * length * math.cos(angle), y + r * length * math.sin(angle))
                       for length, angle in zip(radii, angles, strict=True)], fill=colour)

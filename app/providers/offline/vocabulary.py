@@ -64,7 +64,7 @@ SIZES = (
 )
 # Fraction of the frame a secondary colour covers: "with some white at the bottom".
 AMOUNTS = (
-    Band(("a little", "a touch of", "a bit of"), 0.0, 0.08, scale=0.5),
+    Band(("a little", "a touch of", "a bit of"), 0.0, 0.08, scale=0.65),
     Band(("some", "patches of"), 0.08, 0.2, scale=0.9),
     Band(("a lot of", "plenty of", "lots of"), 0.2, 1.01, scale=1.45),
 )
@@ -103,7 +103,7 @@ class Thing:
     extent: float | None = None  # bands: fraction of the frame they span across
 
 
-_SKY = Thing("band", ("blue", "light"), row=0, extent=0.6)
+_SKY = Thing("band", ("blue", "light"), row=0, extent=0.65)
 _WATER = Thing("band", ("blue", ""), row=2, extent=0.4)
 _GRASS = Thing("band", ("green", ""), row=2, extent=0.35)
 _SAND = Thing("band", ("yellow", "light"), row=2, extent=0.4)

@@ -44,14 +44,22 @@ def _as_png(data: bytes) -> bytes:
 class Channel:
     """Runs caption_images and generate_images for one game's settings; clients built once."""
 
-    def __init__(self, settings: GameSettings, api_key: str | None = None, s3_client: Any = None):
+    def __init__(
+        self,
+        settings: GameSettings,
+        api_key: str | None = None,
+        s3_client: Any = None,
+        openai_client: Any = None,
+    ):
         self.settings = settings
         config = {"provider": settings.provider}
         self.caption_driver = _build_driver(caption_images, {**config, "include_embeddings": True})
         self.generate_driver = _build_driver(generate_images, config)
         shared: dict[str, Any] = {}
         if settings.provider == "openai":
-            shared["openai_client"] = build_openai_client(settings.base_url, api_key)
+            shared["openai_client"] = openai_client or build_openai_client(
+                settings.base_url, api_key
+            )
         self.caption_inputs = _without_none(
             {
                 **shared,

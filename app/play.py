@@ -127,6 +127,7 @@ def _prepare(
     project: str = DEFAULT_PROJECT,
     on_step: Callable[[TurnEvent], None] | None = None,
     api_key: str | None = None,
+    openai_client: Any = None,
     **options: Any,
 ) -> _PreparedGame:
     _validate_start(image, text, turns)
@@ -155,7 +156,12 @@ def _prepare(
                 "settings": settings.as_record(),
                 "forked_from": saved["run_name"],
             }
-    channel = Channel(settings, api_key=api_key, s3_client=_s3_client_for(root, image, s3_endpoint))
+    channel = Channel(
+        settings,
+        api_key=api_key,
+        s3_client=_s3_client_for(root, image, s3_endpoint),
+        openai_client=openai_client,
+    )
     if saved is None:
         if image is not None:
             channel.load_image(image)  # fail on a bad start before anything is written
@@ -191,7 +197,8 @@ def build_application(image: str | None = None, **kwargs: Any) -> Application:
     """The Burr application of a run, new or resumed.
 
     Keyword arguments: text, turns, settings (a GameSettings) or its fields as options
-    (provider, descriptiveness, seed, …), run_name, out, fork, tracker, project, on_step, api_key.
+    (provider, descriptiveness, seed, …), run_name, out, s3_endpoint, fork, tracker (True, False
+    or "s3://bucket"), project, on_step, api_key, openai_client (a ready client, e.g. shared).
     """
     return _prepare(image, **kwargs).app
 

@@ -8,7 +8,7 @@ from typing import Any
 import openai
 from hamilton import driver
 
-from .dataflows import caption_images, generate_images
+from .dataflows import caption_images, generate_images, rewrite_captions
 from .errors import InputError, ProviderError
 from .providers.openai_client import build_openai_client
 from .settings import GameSettings
@@ -55,6 +55,12 @@ class Channel:
         config = {"provider": settings.provider}
         self.caption_driver = _build_driver(caption_images, {**config, "include_embeddings": True})
         self.generate_driver = _build_driver(generate_images, config)
+        # The creative modes rewrite each caption; plain telephone needs no rewrite driver.
+        self.rewrite_driver = (
+            _build_driver(rewrite_captions, {**config, "goal": settings.mode})
+            if settings.mode != "telephone"
+            else None
+        )
         shared: dict[str, Any] = {}
         if settings.provider == "openai":
             shared["openai_client"] = openai_client or build_openai_client(
@@ -82,6 +88,16 @@ class Channel:
                 "model": settings.image_model,
                 "size": settings.size,
                 "quality": settings.quality,
+                "style_modifiers": list(settings.style_modifiers) or None,
+            }
+        )
+        self.rewrite_inputs = _without_none(
+            {
+                **shared,
+                "model": settings.caption_model,
+                "max_tokens": settings.max_tokens,
+                "temperature": settings.temperature,
+                "more_of": settings.more_of,
             }
         )
         if settings.provider == "offline":
@@ -117,9 +133,13 @@ class Channel:
             return loaded["image_bytes"]
         return _as_png(loaded["image_bytes"])
 
-    def caption(self, image_url: str, turn: int) -> dict[str, Any]:
+    def caption(self, image_url: str, turn: int, framing: str | None = None) -> dict[str, Any]:
         """The caption completion (text, usage, latency) for the image at image_url."""
         inputs = {**self.caption_inputs, "image_url": image_url, "seed": self._seed(turn)}
+        if framing:
+            inputs["additional_prompt"] = " ".join(
+                filter(None, [framing, self.settings.additional_prompt])
+            )
         try:
             result = self.caption_driver.execute(
                 ["caption_completion"], inputs=inputs, overrides=self.caption_overrides
@@ -156,6 +176,20 @@ class Channel:
         except openai.APIError as error:
             raise _provider_error(error, "draw the caption", self._model("image")) from error
         return result["generated_image"], result["metadata"]
+
+    def rewrite(self, caption: str, turn: int, **goal_inputs: Any) -> dict[str, Any]:
+        """The mode's rewrite of a caption (text, usage, latency): more of it, or the next panel."""
+        inputs = {
+            **self.rewrite_inputs,
+            **goal_inputs,
+            "caption_text": caption,
+            "seed": self._seed(turn),
+        }
+        try:
+            result = self.rewrite_driver.execute(["rewrite_completion"], inputs=inputs)
+        except openai.APIError as error:
+            raise _provider_error(error, "rewrite the caption", self._model("caption")) from error
+        return result["rewrite_completion"]
 
     def _model(self, kind: str) -> str:
         chosen = {

@@ -17,10 +17,11 @@ from .listing import list_runs
 from .manifest import read_manifest
 from .play import DEFAULT_OUT, DEFAULT_PROJECT, GameResult, play
 from .progress import TurnProgress, snippet
-from .settings import PROVIDERS, default_provider
+from .settings import MODES, PROVIDERS, default_provider, mixed_prompt
 from .storage import open_store, validate_run_name
 
 console = Console(stderr=True)
+DEFAULT_TURNS = 5
 _RESUME_HINT = "; finished turns are saved: run the same command again to resume"
 
 
@@ -49,7 +50,15 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
         "image", nargs="?", help="start image: path, file://, http(s)://, s3://, data:"
     )
     run.add_argument("--text", help="start from a text prompt instead of an image")
-    run.add_argument("-n", "--turns", type=_turns, default=5, help="captions to make (default 5)")
+    run.add_argument(
+        "--mix", nargs=2, metavar=("PROMPT_A", "PROMPT_B"), help="start from two prompts mixed"
+    )
+    run.add_argument("--mode", choices=MODES, help="the game's graph (default telephone)")
+    run.add_argument("--more-of", help="with --mode more: the quality to exaggerate each turn")
+    run.add_argument(
+        "--panels", type=_turns, help="story mode with this many comic panels (sets -n)"
+    )
+    run.add_argument("-n", "--turns", type=_turns, help="captions to make (default 5)")
     run.add_argument(
         "--provider", choices=PROVIDERS, help="default: openai if OPENAI_API_KEY is set"
     )
@@ -66,6 +75,13 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--temperature", type=float, help="caption temperature, 0..2")
     run.add_argument("--max-tokens", type=int, default=300, help="caption length limit")
     run.add_argument("--stop", action="append", default=[], help="stop sequence (repeatable)")
+    run.add_argument(
+        "--modifier",
+        dest="style_modifiers",
+        action="append",
+        default=[],
+        help="appended to every image prompt, e.g. 'trending on artstation' (repeatable)",
+    )
     run.add_argument("--size", help="image size WIDTHxHEIGHT")
     run.add_argument("--quality", help="image quality (openai models that take it)")
     run.add_argument("--seed", type=int, default=0, help="seed for everything random (default 0)")
@@ -121,13 +137,22 @@ def _run(args: argparse.Namespace) -> int:
             "base_url",
         )
     }
-    with TurnProgress(console, args.turns) as progress:
+    mode, turns = args.mode or "telephone", args.turns or DEFAULT_TURNS
+    if args.panels is not None:
+        if args.mode not in (None, "story") or args.turns not in (None, args.panels):
+            raise InputError("--panels: it sets story mode and the turns; drop --mode and -n")
+        mode, turns = "story", args.panels
+    text = mixed_prompt(*args.mix) if args.mix else args.text
+    with TurnProgress(console, turns) as progress:
         result = play(
             args.image,
-            text=args.text,
-            turns=args.turns,
+            text=text,
+            turns=turns,
             provider=provider,
+            mode=mode,
+            more_of=args.more_of,
             stop=tuple(args.stop),
+            style_modifiers=tuple(args.style_modifiers),
             run_name=args.run_name,
             out=args.out,
             s3_endpoint=args.s3_endpoint,

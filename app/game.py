@@ -24,17 +24,64 @@ def ingest(state: State, channel: Channel) -> tuple[dict, State]:
     return result, state.update(image_keys=[key], image_origin=origin)
 
 
-@action(reads=["image_keys"], writes=["captions", "caption_completion"])
+def _captioned(state: State, completion: dict[str, Any]) -> tuple[dict, State]:
+    text = completion["text"]
+    result = {"caption": text, "latency_s": completion["latency_s"]}
+    new_state = state.update(caption_completion=completion, next_prompt=text)
+    return result, new_state.append(captions=text)
+
+
+@action(reads=["image_keys"], writes=["captions", "caption_completion", "next_prompt"])
 def caption(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
     """Captions the latest image with the caption_images dataflow."""
     keys = state["image_keys"]
-    completion = channel.caption(store.uri(keys[-1]), turn=len(keys) - 1)
-    result = {"caption": completion["text"], "latency_s": completion["latency_s"]}
-    return result, state.update(caption_completion=completion).append(captions=completion["text"])
+    return _captioned(state, channel.caption(store.uri(keys[-1]), turn=len(keys) - 1))
+
+
+@action(reads=["image_keys", "turns"], writes=["captions", "caption_completion", "next_prompt"])
+def caption_panel(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
+    """Captions the latest image as panel n of the comic; the caption carries its number."""
+    keys = state["image_keys"]
+    panel, panels = len(keys), state["turns"]
+    framing = f"This image is panel {panel} of a {panels}-panel comic; describe what happens."
+    completion = channel.caption(store.uri(keys[-1]), turn=panel - 1, framing=framing)
+    label = f"Panel {panel} of {panels}: "
+    if not completion["text"].lower().startswith(label.lower().strip()):
+        completion = {**completion, "text": label + completion["text"]}
+    return _captioned(state, completion)
+
+
+def _rewritten(state: State, completion: dict[str, Any]) -> tuple[dict, State]:
+    result = {"next_prompt": completion["text"], "latency_s": completion["latency_s"]}
+    return result, state.update(next_prompt=completion["text"], rewrite_completion=completion)
+
+
+@action(reads=["captions"], writes=["next_prompt", "rewrite_completion"])
+def exaggerate(state: State, channel: Channel) -> tuple[dict, State]:
+    """Rewrites the caption to be even more of the quality the game is about ("make it more")."""
+    captions = state["captions"]
+    turn = len(captions)
+    return _rewritten(state, channel.rewrite(captions[-1], turn=turn - 1, intensity=turn))
+
+
+@action(reads=["captions", "turns"], writes=["next_prompt", "rewrite_completion"])
+def next_panel(state: State, channel: Channel) -> tuple[dict, State]:
+    """Describes the next panel of the comic, carrying the scene forward ("craft a story")."""
+    captions = state["captions"]
+    panel = len(captions)
+    completion = channel.rewrite(captions[-1], turn=panel - 1, panel=panel, panels=state["turns"])
+    return _rewritten(state, completion)
 
 
 @action(
-    reads=["captions", "caption_completion", "image_keys", "image_origin"],
+    reads=[
+        "captions",
+        "caption_completion",
+        "image_keys",
+        "image_origin",
+        "next_prompt",
+        "rewrite_completion",
+    ],
     writes=["metadata_keys"],
 )
 def analyze(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
@@ -42,19 +89,25 @@ def analyze(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
     index = len(state["captions"]) - 1
     image = state["image_keys"][index]
     metadata = channel.analyze(store.uri(image), state["caption_completion"])
-    metadata.update({"turn": index, "image": image, "image_origin": state["image_origin"]})
+    metadata.update(
+        {
+            "turn": index,
+            "image": image,
+            "image_origin": state["image_origin"],
+            "next_prompt": state["next_prompt"],
+            "rewrite": state["rewrite_completion"],
+        }
+    )
     key = metadata_key(index)
     result = {"artifacts": [Artifact.json(key, metadata)]}
     return result, state.append(metadata_keys=key)
 
 
-@action(reads=["captions", "image_keys", "start_text"], writes=["image_keys", "image_origin"])
+@action(reads=["next_prompt", "image_keys"], writes=["image_keys", "image_origin"])
 def generate(state: State, channel: Channel) -> tuple[dict, State]:
-    """Paints the latest caption (or the start text) with the generate_images dataflow."""
-    captions = state["captions"]
-    prompt = captions[-1] if captions else state["start_text"]
+    """Paints the next prompt (the last caption, its rewrite, or the start text)."""
     index = len(state["image_keys"])
-    png, origin = channel.paint(prompt, turn=index)
+    png, origin = channel.paint(state["next_prompt"], turn=index)
     key = image_key(index)
     result = {"artifacts": [Artifact.png(key, png)], "revised_prompt": origin["revised_prompt"]}
     return result, state.append(image_keys=key).update(image_origin=origin)
@@ -77,6 +130,8 @@ def initial_state(turns: int, start_image: str | None, start_text: str | None) -
         "metadata_keys": [],
         "caption_completion": None,
         "image_origin": None,
+        "next_prompt": start_text,
+        "rewrite_completion": None,
     }
 
 
@@ -85,22 +140,43 @@ def entrypoint(start_text: str | None) -> str:
     return "generate" if start_text is not None else "ingest"
 
 
+_GAME_OVER = expr("len(captions) >= turns")
+# Each mode is its own graph: the captioning action and the rewrite step between caption and
+# analyze differ; the actions stay free of mode switches.
+_MODE_STEPS: dict[str, tuple[Any, tuple[str, Any] | None]] = {
+    "telephone": (caption, None),
+    "more": (caption, ("exaggerate", exaggerate)),
+    "story": (caption_panel, ("next_panel", next_panel)),
+}
+
+
 def game_builder(channel: Channel, store: Store) -> ApplicationBuilder:
-    """The actions and transitions of the game, ready for state, hooks and a tracker."""
+    """The actions and transitions of the game's mode, ready for state, hooks and a tracker."""
+    caption_action, rewrite_step = _MODE_STEPS[channel.settings.mode]
     actions: dict[str, Action] = {
         "ingest": ingest.bind(channel=channel),
-        "caption": caption.bind(channel=channel, store=store),
+        "caption": caption_action.bind(channel=channel, store=store),
         "analyze": analyze.bind(channel=channel, store=store),
         "generate": generate.bind(channel=channel),
         "terminal": terminal,
     }
+    after_caption: list[tuple[str, str, Any]] = [("caption", "analyze", default)]
+    if rewrite_step is not None:
+        rewrite, rewrite_action = rewrite_step
+        actions[rewrite] = rewrite_action.bind(channel=channel)
+        # The last caption needs no rewrite: nothing is painted after it.
+        after_caption = [
+            ("caption", "analyze", _GAME_OVER),
+            ("caption", rewrite, default),
+            (rewrite, "analyze", default),
+        ]
     return (
         ApplicationBuilder()
         .with_actions(**actions)
         .with_transitions(
             ("ingest", "caption", default),
-            ("caption", "analyze", default),
-            ("analyze", "terminal", expr("len(captions) >= turns")),
+            *after_caption,
+            ("analyze", "terminal", _GAME_OVER),
             ("analyze", "generate", default),
             ("generate", "caption", default),
             # A finished game asked for more turns carries on painting its last caption.
@@ -109,13 +185,14 @@ def game_builder(channel: Channel, store: Store) -> ApplicationBuilder:
     )
 
 
-def visualize_game(output_file_path: str, format: str = "png") -> None:
-    """Draws the state machine (no models are called; the graph is the same for every game)."""
+def visualize_game(output_file_path: str, mode: str = "telephone", format: str = "png") -> None:
+    """Draws the state machine of a mode (no models are called)."""
     from .settings import GameSettings
     from .storage import LocalStore
 
+    more_of = "hard-working" if mode == "more" else None
     app: Application = (
-        game_builder(Channel(GameSettings()), LocalStore("."))
+        game_builder(Channel(GameSettings(mode=mode, more_of=more_of)), LocalStore("."))
         .with_state(**initial_state(1, "start.png", None))
         .with_entrypoint("ingest")
         .build()

@@ -11,6 +11,8 @@ from .errors import InputError
 
 Provider = Literal["offline", "openai"]
 PROVIDERS: tuple[str, ...] = ("offline", "openai")
+Mode = Literal["telephone", "more", "story"]
+MODES: tuple[str, ...] = ("telephone", "more", "story")
 
 
 def default_provider() -> tuple[str, str]:
@@ -18,6 +20,13 @@ def default_provider() -> tuple[str, str]:
     if os.environ.get("OPENAI_API_KEY"):
         return "openai", "OPENAI_API_KEY is set"
     return "offline", "OPENAI_API_KEY is not set"
+
+
+def mixed_prompt(first: str, second: str) -> str:
+    """Two prompts mixed into one start text, in the manner of VQGAN+CLIP's weighted prompts."""
+    if not first.strip() or not second.strip():
+        raise InputError("--mix: both prompts need words; give two non-empty prompts")
+    return f"{first.strip().rstrip('.')}, blended with {second.strip().rstrip('.')}"
 
 
 def _redact_url(url: str | None) -> str | None:
@@ -50,11 +59,20 @@ class GameSettings:
     quality: str | None = None
     seed: int = 0
     base_url: str | None = None
+    style_modifiers: tuple[str, ...] = ()
+    mode: Mode = "telephone"
+    more_of: str | None = None
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
             raise InputError(
                 f"provider {self.provider!r}: unknown; choose one of {', '.join(PROVIDERS)}"
+            )
+        if self.mode not in MODES:
+            raise InputError(f"mode {self.mode!r}: unknown; choose one of {', '.join(MODES)}")
+        if (self.mode == "more") != bool(self.more_of and self.more_of.strip()):
+            raise InputError(
+                "--more-of: give it (e.g. --more-of 'hard-working') with --mode more, and only then"
             )
         if self.temperature is not None and not 0 <= self.temperature <= 2:
             raise InputError(f"temperature {self.temperature}: must be between 0 and 2")
@@ -63,12 +81,14 @@ class GameSettings:
         if self.size is not None and not _is_size(self.size):
             raise InputError(f"size {self.size!r}: expected WIDTHxHEIGHT, e.g. 1024x1024")
         object.__setattr__(self, "stop", tuple(self.stop))
+        object.__setattr__(self, "style_modifiers", tuple(self.style_modifiers))
         object.__setattr__(self, "base_url", _redact_url(self.base_url))
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (no secrets: keys never enter settings)."""
         record = dataclasses.asdict(self)
         record["stop"] = list(self.stop)
+        record["style_modifiers"] = list(self.style_modifiers)
         return record
 
     @classmethod

@@ -26,8 +26,9 @@ def image_prompt(
     image_generation_prompt: str,
     image_style: str | None = None,
     additional_image_prompt: str | None = None,
+    style_modifiers: list[str] | None = None,
 ) -> str:
-    """The prompt sent to the image model: the caption, the style and any addition."""
+    """The prompt sent to the image model: the caption, style, addition and style modifiers."""
     if not image_generation_prompt or not image_generation_prompt.strip():
         raise ValueError("image_generation_prompt is empty; give the text to draw")
     parts = [image_generation_prompt.strip()]
@@ -35,7 +36,9 @@ def image_prompt(
         parts.append(f"The image should be in the {image_style} style.")
     if additional_image_prompt:
         parts.append(additional_image_prompt)
-    return " ".join(parts)
+    prompt = " ".join(parts)
+    # Modifiers in the VQGAN+CLIP manner: "…, trending on artstation, rendered in Unreal Engine".
+    return ", ".join([prompt.rstrip(" ."), *style_modifiers]) if style_modifiers else prompt
 
 
 @config.when(provider="openai")

@@ -29,6 +29,13 @@ def test_notebook_page_runs_top_to_bottom(tmp_path, monkeypatch, capsys):
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' is not installed")
 def test_pictures_command_draws_state_machine_and_dags(tmp_path):
     assert main(["pictures", str(tmp_path)]) == 0
-    for name in ("statemachine", "caption_images", "generate_images"):
+    for name in (
+        "statemachine",
+        "statemachine_more",
+        "statemachine_story",
+        "caption_images",
+        "generate_images",
+        "rewrite_captions",
+    ):
         with Image.open(tmp_path / f"{name}.png") as image:
             assert image.size[0] > 100 and image.size[1] > 100

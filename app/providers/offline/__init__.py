@@ -2,14 +2,18 @@
 
 from .describe import DESCRIBE_MODEL, describe
 from .embed import EMBED_DIMENSIONS, EMBED_MODEL, embed
+from .rewrite import REWRITE_MODEL, continue_story, intensify
 from .sketch import SKETCH_MODEL, sketch
 
 __all__ = [
     "DESCRIBE_MODEL",
     "EMBED_DIMENSIONS",
     "EMBED_MODEL",
+    "REWRITE_MODEL",
     "SKETCH_MODEL",
+    "continue_story",
     "describe",
     "embed",
+    "intensify",
     "sketch",
 ]

@@ -12,7 +12,7 @@ from .regions import components
 from .stats import THUMBNAIL_SIDE, PictureStats, picture_stats, thumbnail
 from .vocabulary import TEXTURE
 
-_FOREGROUND_DISTANCE = 22.0  # Lab distance from the background colour that makes a pixel stand out
+_FOREGROUND_DISTANCE = 15.0  # Lab distance from the background colour that makes a pixel stand out
 _MIN_SUBJECT = 0.01  # smallest main object, as a fraction of the frame
 _MIN_OTHER = 0.02  # smallest secondary colour worth mentioning
 _MAX_OTHERS = 3
@@ -52,17 +52,18 @@ class Measurements:
 def decode(image: bytes) -> np.ndarray:
     """Decode any image Pillow opens into a small RGB thumbnail (floats in 0..1)."""
     try:
-        with Image.open(io.BytesIO(image)) as picture:
-            picture.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))  # JPEG: decode smaller
-            transparent = "A" in picture.getbands() or "transparency" in picture.info
-            rgb = picture.convert("RGBA" if transparent else "RGB")
+        with Image.open(io.BytesIO(image)) as opened:
+            opened.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))  # JPEG: decode smaller
+            opened.load()
+            mode = "RGBA" if "A" in opened.getbands() or "transparency" in opened.info else "RGB"
+            picture = opened if opened.mode == mode else opened.convert(mode)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
         reason = ("not a format Pillow reads" if isinstance(error, UnidentifiedImageError)
                   else str(error) or type(error).__name__)
         raise InputError(
             f"offline describe: the image could not be decoded ({len(image)} bytes; {reason})"
         ) from error
-    return thumbnail(rgb)
+    return thumbnail(picture)
 
 
 def measure(rgb: np.ndarray) -> Measurements:
@@ -136,9 +137,9 @@ def _box(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
     return ys, xs, int(ys.max() - ys.min() + 1), int(xs.max() - xs.min() + 1)
 
 
-def _neighbours(array: np.ndarray, outside: object) -> list[np.ndarray]:
-    """The values above, below, left and right of each element; `outside` beyond the edge."""
-    padded = np.pad(array, 1, constant_values=outside)
+def _neighbours(array: np.ndarray) -> list[np.ndarray]:
+    """The values above, below, left and right of each element (the frame edge repeats)."""
+    padded = np.pad(array, 1, mode="edge")
     return [padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]]
 
 
@@ -183,7 +184,7 @@ def _coverage(
     rgb: np.ndarray, mask: np.ndarray, colour: np.ndarray, background: np.ndarray
 ) -> np.ndarray:
     """How much of each pixel the region covers: 1 inside, a blend estimate along its edge."""
-    around = _neighbours(mask, False)
+    around = _neighbours(mask)
     grown = mask | np.logical_or.reduce(around)
     inner = mask & np.logical_and.reduce(around)
     # Thumbnail pixels on an edge are box averages, so they lie between the two colours.
@@ -229,7 +230,7 @@ def _others(mask: np.ndarray, names: np.ndarray, lab: np.ndarray) -> tuple[Regio
     """Secondary colours outside the main object, largest first."""
     height, width = names.shape
     # Only pixels whose four neighbours share their name: edges blend neighbouring colours.
-    core = mask & np.logical_and.reduce([near == names for near in _neighbours(names, -1)])
+    core = mask & np.logical_and.reduce([near == names for near in _neighbours(names)])
     counts = np.bincount(names[core], minlength=len(NAMES))
     regions = []
     for name in np.argsort(-counts, kind="stable")[:_MAX_OTHERS]:

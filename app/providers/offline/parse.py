@@ -70,7 +70,7 @@ class _Phrase:
     thing: Thing | None = None
     row: int | None = None
     col: int | None = None
-    placed_at: int = -2  # index of the last position word
+    placed_at: int = -2  # index of the last position word (-2: none yet)
     scale: float | None = None
     vertical: bool = False
 
@@ -79,13 +79,13 @@ class _Phrase:
         return self.colour is None and self.thing is None
 
 
-def tokens(text: str) -> list[str]:
+def _tokens(text: str) -> list[str]:
     """Lower-case words (any script), numbers, and sentence punctuation."""
     words = re.findall(r"[^\W\d_]+|\d+|[.;:!?]", text.lower())
     return [SPELLINGS.get(word, word) for word in words]
 
 
-def colour_word(word: str) -> tuple[str, str] | None:
+def _colour_word(word: str) -> tuple[str, str] | None:
     """(name, implied shade) when the word names a colour."""
     if word in COLOURS:
         return word, ""
@@ -94,7 +94,7 @@ def colour_word(word: str) -> tuple[str, str] | None:
 
 def parse(text: str) -> Plan:
     """Read a prompt into a Plan."""
-    return _Reader().read(tokens(text))
+    return _Reader().read(_tokens(text))
 
 
 class _Reader:
@@ -118,7 +118,7 @@ class _Reader:
 
     def _word(self, index: int, word: str, previous: str) -> None:
         """Handle one word."""
-        colour = colour_word(word)
+        colour = _colour_word(word)
         if word in _SENTENCE_ENDS:
             self._loose()
             self._finish()

@@ -9,7 +9,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from ...errors import InputError
 from .hashing import stable_hash
-from .palette import COLOURS, NAMES, RGB
+from .palette import COLOURS, RGB
 from .parse import Item, Plan, parse
 from .stats import THUMBNAIL_SIDE, chroma, luminance, thumbnail
 from .vocabulary import TEXTURE, Band
@@ -28,6 +28,8 @@ _SLOTS = ((1, 1), (2, 0), (0, 2), (0, 0), (2, 2), (1, 0), (1, 2), (0, 1), (2, 1)
 _QUIET_NOISE = 5.0  # noise amplitude (of 255) when the prompt says nothing about texture
 _TEXTURE_NOISE = dict(zip(TEXTURE, (2.0, 18.0, 40.0), strict=True))
 _NOISE_CELLS = (12, 24, 48)  # noise grid sizes for the quiet pattern; texture words use 64
+
+_Step = Callable[[np.ndarray], np.ndarray]  # one adjustment of RGB floats in 0..1
 
 
 def sketch(prompt: str, *, size: tuple[int, int] = (512, 512), seed: int = 0) -> bytes:
@@ -53,12 +55,8 @@ def sketch(prompt: str, *, size: tuple[int, int] = (512, 512), seed: int = 0) ->
 
 def _hashed_colour(prompt: str, salt: str, avoid: RGB | None) -> RGB:
     """A palette colour picked by hashing the prompt, far from the colour to avoid."""
-    start = stable_hash(prompt, salt) % len(NAMES)
-    for step in range(len(NAMES)):
-        rgb = COLOURS[NAMES[(start + step) % len(NAMES)]]
-        if avoid is None or math.dist(rgb, avoid) > 120:
-            return rgb
-    return COLOURS[NAMES[start]]
+    choices = [rgb for rgb in COLOURS.values() if avoid is None or math.dist(rgb, avoid) > 120]
+    return choices[stable_hash(prompt, salt) % len(choices)]
 
 
 def _background(plan: Plan, colour: RGB, size: tuple[int, int]) -> Image.Image:
@@ -159,9 +157,6 @@ def _target(band: Band, value: float) -> float:
     return min(max(value, band.low + margin), top - margin)
 
 
-_Step = Callable[[np.ndarray], np.ndarray]
-
-
 def _adjusted(canvas: Image.Image, plan: Plan) -> Image.Image:
     """Bring the measured contrast, saturation and brightness into the bands the prompt named.
 
@@ -233,15 +228,16 @@ def _whitening(small: np.ndarray, band: Band) -> _Step | None:
 def _textured(canvas: Image.Image, plan: Plan, seed: int) -> Image.Image:
     """Overlay a noise pattern seeded by the words sketch did not know and the seed."""
     texture = plan.looks.get("texture")
-    random = np.random.default_rng(stable_hash(" ".join(plan.unknown), str(seed), "texture"))
+    noise_source = np.random.default_rng(
+        stable_hash(" ".join(plan.unknown), str(seed), "texture"))
     if texture is None:
         amplitude = _QUIET_NOISE
-        cells = (int(random.choice(_NOISE_CELLS)), int(random.choice(_NOISE_CELLS)))
+        cells = (int(noise_source.choice(_NOISE_CELLS)), int(noise_source.choice(_NOISE_CELLS)))
     else:
         # One noise cell per thumbnail pixel, so describe measures the texture asked for.
         longest = max(canvas.size)
         amplitude = _TEXTURE_NOISE[texture]
         cells = tuple(max(1, round(THUMBNAIL_SIDE * side / longest)) for side in canvas.size)
-    noise = np.clip(128 + amplitude * random.standard_normal(cells[::-1]), 0, 255)
+    noise = np.clip(128 + amplitude * noise_source.standard_normal(cells[::-1]), 0, 255)
     layer = Image.fromarray(noise.astype(np.uint8)).resize(canvas.size, Image.Resampling.BILINEAR)
     return ImageChops.add(canvas, Image.merge("RGB", (layer, layer, layer)), offset=-128)

@@ -22,7 +22,8 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _provider_error(error: openai.APIError, what: str, model: str) -> ProviderError:
+def provider_error(error: openai.APIError, what: str, model: str) -> ProviderError:
+    """A one-line ProviderError for a failed OpenAI call: the model, what failed and why."""
     code = getattr(error, "code", None)
     detail = getattr(error, "message", None) or str(error)
     if code == "content_policy_violation":
@@ -145,7 +146,7 @@ class Channel:
                 ["caption_completion"], inputs=inputs, overrides=self.caption_overrides
             )
         except openai.APIError as error:
-            raise _provider_error(error, "caption the image", self._model("caption")) from error
+            raise provider_error(error, "caption the image", self._model("caption")) from error
         return result["caption_completion"]
 
     def analyze(self, image_url: str, completion: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +162,7 @@ class Channel:
                 },
             )
         except openai.APIError as error:
-            raise _provider_error(error, "embed the caption", self._model("embeddings")) from error
+            raise provider_error(error, "embed the caption", self._model("embeddings")) from error
         return result["metadata"]
 
     def paint(self, prompt: str, turn: int) -> tuple[bytes, dict[str, Any]]:
@@ -174,7 +175,7 @@ class Channel:
         try:
             result = self.generate_driver.execute(["generated_image", "metadata"], inputs=inputs)
         except openai.APIError as error:
-            raise _provider_error(error, "draw the caption", self._model("image")) from error
+            raise provider_error(error, "draw the caption", self._model("image")) from error
         return result["generated_image"], result["metadata"]
 
     def rewrite(self, caption: str, turn: int, **goal_inputs: Any) -> dict[str, Any]:
@@ -188,7 +189,7 @@ class Channel:
         try:
             result = self.rewrite_driver.execute(["rewrite_completion"], inputs=inputs)
         except openai.APIError as error:
-            raise _provider_error(error, "rewrite the caption", self._model("caption")) from error
+            raise provider_error(error, "rewrite the caption", self._model("caption")) from error
         return result["rewrite_completion"]
 
     def _model(self, kind: str) -> str:

@@ -16,9 +16,10 @@ from .errors import InputError, ProviderError, TelephoneError
 from .listing import list_runs
 from .manifest import read_manifest
 from .play import DEFAULT_OUT, DEFAULT_PROJECT, GameResult, play
-from .progress import TurnProgress, snippet
+from .progress import CountProgress, TurnProgress, snippet
 from .settings import MODES, PROVIDERS, default_provider, mixed_prompt
 from .storage import open_store, validate_run_name
+from .titling import DEFAULT_STOPS, TitleSettings, title_folder
 
 console = Console(stderr=True)
 DEFAULT_TURNS = 5
@@ -97,6 +98,67 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     tracking.add_argument("--track-to", metavar="s3://BUCKET", help="log to Burr's S3 tracker")
 
 
+def _add_title_parser(commands: argparse._SubParsersAction) -> None:
+    title = commands.add_parser("title", help="title a collection of artworks")
+    title.add_argument("folder", help="a folder or s3://bucket/prefix of images")
+    title.add_argument("--out", default="titles.csv", help="CSV, or .jsonl (default titles.csv)")
+    title.add_argument("--context", help="who the titles are for, e.g. 'crypto art, NFT'")
+    title.add_argument("--genre", dest="genre_hint", help="an art genre or subculture to tie to")
+    title.add_argument("--candidates", type=int, default=3, help="titles asked per image (K)")
+    title.add_argument("--temperature", type=float, help="0..2; higher is wilder")
+    title.add_argument("--max-tokens", type=int, default=16, help="completion limit (default 16)")
+    title.add_argument("--max-words", dest="max_title_words", type=int, default=8)
+    title.add_argument(
+        "--stop", action="append", help="stop sequence (repeatable; default: line break)"
+    )
+    title.add_argument("--provider", choices=PROVIDERS)
+    title.add_argument("--model", help="vision model (openai)")
+    title.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
+    title.add_argument("--seed", type=int, default=0)
+    title.add_argument("--concurrency", type=int, default=8, help="images in flight (default 8)")
+    title.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)")
+
+
+def _title(args: argparse.Namespace) -> int:
+    settings = TitleSettings(
+        provider=_chosen_provider(args.provider),
+        model=args.model,
+        context=args.context,
+        genre_hint=args.genre_hint,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        stop=tuple(args.stop) if args.stop is not None else DEFAULT_STOPS,
+        candidates=args.candidates,
+        max_title_words=args.max_title_words,
+        seed=args.seed,
+        base_url=args.base_url,
+    )
+    with CountProgress(console, "titled") as progress:
+        report = title_folder(
+            args.folder,
+            args.out,
+            settings,
+            args.concurrency,
+            args.s3_endpoint,
+            on_done=progress.update,
+        )
+    console.print(f"{report.titled} titled now, {report.already_titled} titled before → {args.out}")
+    if report.skipped:
+        console.print(
+            f"skipped {len(report.skipped)} files that are not images: " + ", ".join(report.skipped)
+        )
+    for key, reason in report.failed.items():
+        console.print(f"[red]failed[/] {key}: {reason}", highlight=False)
+    return 3 if report.failed else 0
+
+
+def _chosen_provider(provider: str | None) -> str:
+    if provider is None:
+        provider, reason = default_provider()
+        console.print(f"provider: [bold]{provider}[/] ({reason}; choose with --provider)")
+    return provider
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="image-telephone", description=package_doc)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("run_name")
     _add_location_arguments(show)
     _add_location_arguments(commands.add_parser("runs", help="list runs with their progress"))
+    _add_title_parser(commands)
     ui = commands.add_parser("ui", help="start the Burr tracker UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=7241)
     ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
@@ -114,10 +177,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    provider = args.provider
-    if provider is None:
-        provider, reason = default_provider()
-        console.print(f"provider: [bold]{provider}[/] ({reason}; choose with --provider)")
+    provider = _chosen_provider(args.provider)
     options = {
         name: getattr(args, name)
         for name in (
@@ -248,7 +308,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("hamilton").setLevel(logging.CRITICAL)  # we report errors ourselves
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "show": _show, "runs": _runs, "ui": _ui, "pictures": _pictures}
+    handlers = {
+        "run": _run,
+        "show": _show,
+        "runs": _runs,
+        "title": _title,
+        "ui": _ui,
+        "pictures": _pictures,
+    }
     try:
         return handlers[args.command](args)
     except TelephoneError as error:

@@ -103,6 +103,19 @@ class S3Store:
             raise self._fail("list", "", error) from error
         return sorted(names)
 
+    def files(self) -> list[str]:
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        keys: list[str] = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                keys.extend(item["Key"][len(prefix) :] for item in page.get("Contents", []))
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+            raise self._fail("list", "", error) from error
+        return sorted(k for k in keys if not any(p.startswith(".") for p in k.split("/")))
+
     def check_writable(self) -> None:
         """Fails fast, before any model call, on a missing bucket, bad credentials or no write."""
         try:

@@ -46,6 +46,9 @@ class Store(Protocol):
     def children(self) -> list[str]:
         """Names of the sub-stores one level down (e.g. runs)."""
 
+    def files(self) -> list[str]:
+        """Keys of every object below this location, recursively, hidden ones left out."""
+
     def check_writable(self) -> None:
         """Raises StorageError now if writes will fail later (before any model is called)."""
 
@@ -94,6 +97,16 @@ class LocalStore:
         if not self.root.is_dir():
             return []
         return sorted(entry.name for entry in self.root.iterdir() if entry.is_dir())
+
+    def files(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix()
+            for path in self.root.rglob("*")
+            if path.is_file()
+            and not any(p.startswith(".") for p in path.relative_to(self.root).parts)
+        )
 
     def check_writable(self) -> None:
         existing = next(p for p in (self.root, *self.root.parents) if p.exists())

@@ -263,12 +263,16 @@ def caption_completion__openai(
     temperature: float | None = None,
     stop: list[str] | None = None,
     seed: int | None = None,
+    candidates: int = 1,
 ) -> dict:
-    """The chat completion for the prompt and image: text, usage, latency, parameter notes."""
+    """The chat completion for the prompt and image: text (and all `candidates` texts), usage,
+    latency, parameter notes."""
     import openai
 
     notes: list[str] = []
     params = _chat_parameters(caption_model, max_tokens, temperature, stop, seed, notes)
+    if candidates > 1:
+        params["n"] = candidates
     messages = [
         {
             "role": "user",
@@ -290,10 +294,11 @@ def caption_completion__openai(
                 raise
     else:
         raise RuntimeError(f"{caption_model}: the server rejected every parameter combination")
-    choice = response.choices[0]
+    texts = [(choice.message.content or "").strip() for choice in response.choices]
     return {
-        "text": (choice.message.content or "").strip(),
-        "finish_reason": choice.finish_reason,
+        "text": texts[0],
+        "texts": texts,
+        "finish_reason": response.choices[0].finish_reason,
         "usage": response.usage.model_dump() if response.usage else None,
         "latency_s": round(time.perf_counter() - started, 4),
         "parameters": params,
@@ -309,8 +314,9 @@ def caption_completion__offline(
     temperature: float | None = None,
     stop: list[str] | None = None,
     seed: int | None = None,
+    candidates: int = 1,
 ) -> dict:
-    """The offline describer's caption of the image, with the same fields as a completion."""
+    """The offline describer's caption(s) of the image, with the same fields as a completion."""
     from image_telephone.providers.offline import describe
 
     params = {
@@ -321,9 +327,13 @@ def caption_completion__offline(
         "stop": list(stop or ()),
     }
     started = time.perf_counter()
-    text = describe(fitted_image, **params)
+    # Candidates differ by seed, as n completions of a sampled model do.
+    texts = [
+        describe(fitted_image, **{**params, "seed": params["seed"] + i}) for i in range(candidates)
+    ]
     return {
-        "text": text,
+        "text": texts[0],
+        "texts": texts,
         "finish_reason": "stop",
         "usage": None,
         "latency_s": round(time.perf_counter() - started, 4),

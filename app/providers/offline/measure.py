@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ...errors import InputError
-from .palette import NAMES, nearest_names, shade_of, to_lab
+from .palette import NAMES, nearest_names, shade_of, shade_steps, to_lab
 from .regions import components
 from .stats import THUMBNAIL_SIDE, PictureStats, picture_stats, thumbnail
 from .vocabulary import TEXTURE
@@ -81,17 +81,23 @@ def measure(rgb: np.ndarray) -> Measurements:
     background_lab = lab[background_pixels].mean(0)
     foreground = np.linalg.norm(lab - background_lab, axis=-1) > _FOREGROUND_DISTANCE
 
+    # Parts that differ from the background only a little would read as "green on green".
+    background_shade = shade_of(NAMES[background], float(background_lab[0]))
+    steps = shade_steps(NAMES[background], lab[..., 0])
+    distinct = foreground & ~(
+        (names == background) & (steps == shade_steps(NAMES[background], background_lab[0]))
+    )
     subject, subject_mask = None, np.zeros_like(foreground)
-    main = _main_region(foreground, names)
+    main = _main_region(distinct, names)
     if main is not None:
         subject = _subject(rgb, *main, lab, rgb[background_pixels].mean(0))
         subject_mask = main[0]
     return Measurements(
         background=NAMES[background],
-        background_shade=shade_of(NAMES[background], float(background_lab[0])),
+        background_shade=background_shade,
         background_area=float(np.mean(~foreground & (names == background))),
         subject=subject,
-        others=_others(foreground & ~subject_mask, names, lab),
+        others=_others(distinct & ~subject_mask, names, lab),
         stats=stats,
     )
 

@@ -97,20 +97,25 @@ _CANONICAL_LIGHTNESS = {
 def nearest_names(lab: np.ndarray) -> np.ndarray:
     """Index into NAMES of the nearest prototype colour for each Lab value (shape (..., 3))."""
     flat = lab.reshape(-1, 3)
-    distances = (
-        (flat**2).sum(1)[:, None] - 2 * flat @ _PROTOTYPE_LAB.T + (_PROTOTYPE_LAB**2).sum(1)
+    # Channel by channel rather than a matrix product: multi-threaded BLAS stalls on a busy host.
+    distances = sum(
+        np.subtract.outer(flat[:, channel], _PROTOTYPE_LAB[:, channel]) ** 2 for channel in range(3)
     )
     return _PROTOTYPE_NAME[distances.argmin(1)].reshape(lab.shape[:-1])
 
 
+def shade_steps(name: str, lightness: np.ndarray) -> np.ndarray:
+    """-1 (dark), 0 or 1 (light) for colours of this name at these Lab lightnesses."""
+    if name in ("black", "white"):
+        return np.zeros(np.shape(lightness), dtype=int)
+    low, high = (38, 68) if name == "gray" else (
+        _CANONICAL_LIGHTNESS[name] - 14, _CANONICAL_LIGHTNESS[name] + 14)
+    return (np.asarray(lightness) > high).astype(int) - (np.asarray(lightness) < low)
+
+
 def shade_of(name: str, lightness: float) -> str:
     """'dark', 'light' or '' for a colour of this name at this Lab lightness."""
-    if name in ("black", "white"):
-        return ""
-    if name == "gray":
-        return "dark" if lightness < 38 else "light" if lightness > 68 else ""
-    difference = lightness - _CANONICAL_LIGHTNESS[name]
-    return "dark" if difference < -14 else "light" if difference > 14 else ""
+    return {-1: "dark", 0: "", 1: "light"}[int(shade_steps(name, np.array(lightness)))]
 
 
 def paint_rgb(name: str, shade: str = "") -> RGB:

@@ -6,7 +6,6 @@ import numpy as np
 from PIL import Image
 
 THUMBNAIL_SIDE = 64
-_LUMA = np.array([0.299, 0.587, 0.114])
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def thumbnail(image: Image.Image) -> np.ndarray:
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """Rec. 601 luma of RGB floats in 0..1."""
-    return rgb @ _LUMA
+    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
 
 
 def chroma(rgb: np.ndarray) -> float:

@@ -165,12 +165,15 @@ class Channel:
             raise provider_error(error, "embed the caption", self._model("embeddings")) from error
         return result["metadata"]
 
-    def paint(self, prompt: str, turn: int) -> tuple[bytes, dict[str, Any]]:
-        """PNG bytes and generation metadata for the prompt."""
+    def paint(
+        self, prompt: str, turn: int, init_image: bytes | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """PNG bytes and generation metadata for the prompt (painted onto init_image if given)."""
         inputs = {
             **self.generate_inputs,
             "image_generation_prompt": prompt,
             "seed": self._seed(turn),
+            "init_image": init_image,
         }
         try:
             result = self.generate_driver.execute(["generated_image", "metadata"], inputs=inputs)

@@ -54,6 +54,7 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--mix", nargs=2, metavar=("PROMPT_A", "PROMPT_B"), help="start from two prompts mixed"
     )
+    run.add_argument("--start-image", help="with --text: paint the text onto this image first")
     run.add_argument("--mode", choices=MODES, help="the game's graph (default telephone)")
     run.add_argument("--more-of", help="with --mode more: the quality to exaggerate each turn")
     run.add_argument(
@@ -203,9 +204,11 @@ def _run(args: argparse.Namespace) -> int:
             raise InputError("--panels: it sets story mode and the turns; drop --mode and -n")
         mode, turns = "story", args.panels
     text = mixed_prompt(*args.mix) if args.mix else args.text
+    if args.start_image is not None and (text is None or args.image is not None):
+        raise InputError("--start-image: use it with --text (or --mix) and no positional image")
     with TurnProgress(console, turns) as progress:
         result = play(
-            args.image,
+            args.image or args.start_image,
             text=text,
             turns=turns,
             provider=provider,

@@ -31,6 +31,18 @@ def _captioned(state: State, completion: dict[str, Any]) -> tuple[dict, State]:
     return result, new_state.append(captions=text)
 
 
+@action(reads=["start_image", "next_prompt"], writes=["image_keys", "image_origin"])
+def paint_start(state: State, channel: Channel) -> tuple[dict, State]:
+    """Paints the start text onto the start image (an init image) as image_000.png."""
+    start = channel.load_image(state["start_image"])
+    png, origin = channel.paint(state["next_prompt"], turn=0, init_image=start)
+    key = image_key(0)
+    origin = {**origin, "init_image": state["start_image"][:200]}
+    return {"artifacts": [Artifact.png(key, png)]}, state.update(
+        image_keys=[key], image_origin=origin
+    )
+
+
 @action(reads=["image_keys"], writes=["captions", "caption_completion", "next_prompt"])
 def caption(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
     """Captions the latest image with the caption_images dataflow."""
@@ -135,9 +147,11 @@ def initial_state(turns: int, start_image: str | None, start_text: str | None) -
     }
 
 
-def entrypoint(start_text: str | None) -> str:
-    """Image-first games start by ingesting the image, text-first games by painting."""
-    return "generate" if start_text is not None else "ingest"
+def entrypoint(start_image: str | None, start_text: str | None) -> str:
+    """Image-first games ingest the image, text-first games paint, both paint onto the image."""
+    if start_text is None:
+        return "ingest"
+    return "generate" if start_image is None else "paint_start"
 
 
 _GAME_OVER = expr("len(captions) >= turns")
@@ -155,6 +169,7 @@ def game_builder(channel: Channel, store: Store) -> ApplicationBuilder:
     caption_action, rewrite_step = _MODE_STEPS[channel.settings.mode]
     actions: dict[str, Action] = {
         "ingest": ingest.bind(channel=channel),
+        "paint_start": paint_start.bind(channel=channel),
         "caption": caption_action.bind(channel=channel, store=store),
         "analyze": analyze.bind(channel=channel, store=store),
         "generate": generate.bind(channel=channel),
@@ -175,6 +190,7 @@ def game_builder(channel: Channel, store: Store) -> ApplicationBuilder:
         .with_actions(**actions)
         .with_transitions(
             ("ingest", "caption", default),
+            ("paint_start", "caption", default),
             *after_caption,
             ("analyze", "terminal", _GAME_OVER),
             ("analyze", "generate", default),

@@ -41,11 +41,14 @@ def package_versions() -> dict[str, str]:
 
 
 def describe_start(start_image: str | None, start_text: str | None) -> dict[str, str]:
-    """The start input as recorded: an image URI (data: URIs abbreviated) or a text prompt."""
-    if start_text is not None:
+    """The start input as recorded: an image URI (data: URIs abbreviated), a text prompt, or a
+    text prompt painted onto a start image."""
+    image = start_image if not (start_image or "").startswith("data:") else start_image[:40] + "…"
+    if start_text is None:
+        return {"kind": "image", "value": image}
+    if start_image is None:
         return {"kind": "text", "value": start_text}
-    value = start_image or ""
-    return {"kind": "image", "value": value if not value.startswith("data:") else value[:40] + "…"}
+    return {"kind": "text on image", "value": start_text, "start_image": image}
 
 
 def new_manifest(

@@ -60,8 +60,8 @@ def _resolve_settings(settings: GameSettings | None, options: dict[str, Any]) ->
 
 
 def _validate_start(image: str | None, text: str | None, turns: int) -> None:
-    if (image is None) == (text is None):
-        raise InputError("start: give exactly one of an image (path or URI) or a text prompt")
+    if image is None and text is None:
+        raise InputError("start: give an image (path or URI), a text prompt, or both")
     if text is not None and not text.strip():
         raise InputError("text prompt: is empty; give the words to start from")
     if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
@@ -181,7 +181,7 @@ def _prepare(
             persister,
             resume_at_next_action=True,
             default_state=initial_state(turns, image, text),
-            default_entrypoint=entrypoint(text),
+            default_entrypoint=entrypoint(image, text),
             override_state_values={"turns": turns},
         )
         .with_state_persister(persister)

@@ -78,6 +78,17 @@ def _as_png(data: bytes) -> bytes:
         return out.getvalue()
 
 
+def _blend(png: bytes, init_image: bytes) -> bytes:
+    """The painting laid half-transparent over the init image (resized to match), as PNG."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as painted, Image.open(io.BytesIO(init_image)) as start:
+        base = start.convert("RGB").resize(painted.size)
+        out = io.BytesIO()
+        Image.blend(base, painted.convert("RGB"), 0.5).save(out, format="PNG")
+        return out.getvalue()
+
+
 def _image_request(model: str, prompt: str, size: str, quality: str | None) -> dict[str, Any]:
     """Images API arguments: GPT Image models always answer base64; others must be asked."""
     request: dict[str, Any] = {"model": model, "prompt": prompt, "size": size, "n": 1}
@@ -102,22 +113,30 @@ def image_generation__openai(
     image_size: str,
     model: str | None = None,
     quality: str | None = None,
+    init_image: bytes | None = None,
 ) -> dict:
-    """The images API's answer: PNG bytes, revised prompt, usage, latency, the model used."""
+    """The images API's answer: PNG bytes, revised prompt, usage, latency, the model used.
+
+    With an init_image (PNG bytes) the images edit endpoint paints the prompt onto it."""
     import openai
+
+    def ask(request: dict[str, Any]) -> Any:
+        if init_image is None:
+            return openai_client.images.generate(**request)
+        return openai_client.images.edit(image=("start.png", init_image, "image/png"), **request)
 
     request = _image_request(image_model, image_prompt, image_size, quality)
     started = time.perf_counter()
     notes: list[str] = []
     try:
-        response = openai_client.images.generate(**request)
+        response = ask(request)
     except (openai.NotFoundError, openai.BadRequestError) as error:
         # Only the default model falls back; a model the user named is never swapped silently.
         if model or os.environ.get(IMAGE_MODEL_ENV) or not _model_is_missing(error):
             raise
         notes.append(f"{image_model} not available; fell back to {FALLBACK_OPENAI_IMAGE_MODEL}")
         request = _image_request(FALLBACK_OPENAI_IMAGE_MODEL, image_prompt, image_size, quality)
-        response = openai_client.images.generate(**request)
+        response = ask(request)
     image = response.data[0]
     if image.b64_json:
         data = base64.b64decode(image.b64_json)
@@ -141,9 +160,14 @@ def image_generation__openai(
 
 @config.when(provider="offline")
 def image_generation__offline(
-    image_prompt: str, image_model: str, image_size: str, seed: int | None = None
+    image_prompt: str,
+    image_model: str,
+    image_size: str,
+    seed: int | None = None,
+    init_image: bytes | None = None,
 ) -> dict:
-    """The offline sketcher's picture of the prompt, with the same fields as an API answer."""
+    """The offline sketcher's picture of the prompt (blended half and half with init_image when
+    one is given), with the same fields as an API answer."""
     from image_telephone.providers.offline import sketch
 
     try:
@@ -156,6 +180,8 @@ def image_generation__offline(
         )
     started = time.perf_counter()
     png = sketch(image_prompt, size=(width, height), seed=seed or 0)
+    if init_image is not None:
+        png = _blend(png, init_image)
     return {
         "png": png,
         "revised_prompt": None,

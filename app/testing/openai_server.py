@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.parser
+import email.policy
 import hashlib
 import io
 import json
@@ -119,6 +121,23 @@ def _simulated_failure(status: int, headers: dict[str, str]) -> ApiError:
         return ApiError(503, "The server is overloaded or not ready yet.", None, None, headers)
     message = "The server had an error while processing your request. Sorry about that!"
     return ApiError(status, message, None, None, headers)
+
+
+def _parse_form(raw: bytes, content_type: str) -> dict[str, Any]:
+    """A multipart/form-data body as a dict; files become {"mime", "bytes"} descriptions."""
+    header = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + raw)
+    if not message.is_multipart():
+        raise ApiError(400, "Could not parse the multipart form body of your request.")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            fields[name] = {"mime": _sniff_mime(data), "bytes": len(data)}
+        else:
+            fields[name] = data.decode("utf-8")
+    return fields
 
 
 def _require(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
@@ -334,6 +353,7 @@ class OpenAICompatibleServer:
         self._endpoints: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "/v1/chat/completions": self._chat_completions,
             "/v1/images/generations": self._images_generations,
+            "/v1/images/edits": self._images_edits,
             "/v1/embeddings": self._embeddings,
         }
 
@@ -424,7 +444,9 @@ class OpenAICompatibleServer:
             elif endpoint is None:
                 raise ApiError(404, f"Invalid URL ({method} {path})")
             else:
-                body = self._parse(raw)
+                content_type = headers.get("content-type", "")
+                is_form = content_type.startswith("multipart/form-data")
+                body = _parse_form(raw, content_type) if is_form else self._parse(raw)
                 result = self._model_call(endpoint, body)
             return 200, {"content-type": "application/json"}, json.dumps(result).encode(), body
         except Exception as exc:
@@ -637,6 +659,25 @@ class OpenAICompatibleServer:
                 "input_tokens_details": {"text_tokens": text_tokens, "image_tokens": 0},
             }
         return result
+
+    def _images_edits(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer an image edit (multipart: image file + prompt) like a generation."""
+        image = body.get("image")
+        if not isinstance(image, dict) or image.get("mime") not in (
+            "image/png",
+            "image/webp",
+            "image/jpeg",
+        ):
+            raise ApiError(
+                400,
+                "Invalid image: upload a PNG, WEBP or JPEG 'image' file.",
+                "invalid_image",
+                "image",
+            )
+        fields = {key: value for key, value in body.items() if key != "image"}
+        if "n" in fields:
+            fields["n"] = int(fields["n"])
+        return self._images_generations(fields)
 
     def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
         """Answer an embeddings request with unit vectors derived from a hash of each input."""

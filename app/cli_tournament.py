@@ -1,0 +1,105 @@
+"""The `tournament` subcommand: every captioner against every painter, from a TOML file."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(stderr=True)
+_SHOWN_PAIRS = 10
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{number:g}: must be more than 0")
+    return number
+
+
+def add_tournament_commands(
+    subparsers: argparse._SubParsersAction,
+) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Adds `tournament` to the command's subparsers and returns its handler."""
+    parser = subparsers.add_parser(
+        "tournament",
+        help="play every captioner against every painter on many prompts (resumable)",
+        description="Plays (or resumes) a tournament file's games in parallel and writes the "
+        "turn table, leaderboards, plots and summary.html under <out>/results/.",
+    )
+    parser.add_argument("file", help="the tournament file (TOML); see docs/tournaments.md")
+    parser.add_argument("--out", help="a folder or s3://bucket/prefix (default: the file's out)")
+    parser.add_argument("--concurrency", type=int, help="games at once (default: the file's)")
+    parser.add_argument(
+        "--max-cost",
+        type=_positive_float,
+        metavar="USD",
+        help="stop starting calls once the estimated cost would pass this",
+    )
+    parser.add_argument("--executor", choices=("thread", "ray"), default="thread")
+    parser.add_argument("--ray-address", help="a Ray cluster (default: start a local one)")
+    parser.add_argument(
+        "--ray-cpus-per-game",
+        type=_positive_float,
+        default=1.0,
+        help="CPUs each Ray game task asks for (default 1; lower for API-bound games)",
+    )
+    parser.add_argument(
+        "--fiftyone", metavar="DATASET", help="also export to this FiftyOne dataset"
+    )
+    return {"tournament": _tournament}
+
+
+def _tournament(args: argparse.Namespace) -> int:
+    from .tournament import RayExecutor, ThreadExecutor, load_tournament, run_tournament
+    from .tournament.coordinator import INTERRUPTED
+    from .tournament.display import TournamentProgress, endpoint_line
+
+    tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)
+    if args.executor == "ray":
+        executor = RayExecutor(tournament.concurrency, args.ray_address, args.ray_cpus_per_game)
+    else:
+        executor = ThreadExecutor(tournament.concurrency)
+    result = run_tournament(tournament, executor, TournamentProgress(console))
+    _print_pairs(result.pairs)
+    for endpoint, counts in result.snapshot["endpoints"].items():
+        console.print(endpoint_line(endpoint, counts), highlight=False)
+    totals = result.totals
+    console.print(
+        f"{totals['turns']} turns, {totals['images']} images, estimated cost "
+        f"${totals['cost_usd']:.4f}; summary: {result.summary}",
+        highlight=False,
+    )
+    if args.fiftyone:
+        from .tournament.fiftyone_export import export_to_fiftyone
+
+        export_to_fiftyone(result.turns, args.fiftyone)
+        console.print(f"FiftyOne dataset {args.fiftyone!r}: {len(result.turns)} samples")
+    stop_reason = result.snapshot["stop_reason"]
+    if stop_reason:
+        console.print(f"[yellow]stopped:[/] {stop_reason}; run the same command to resume")
+    if result.failed:
+        console.print(f"[red]{result.failed} games failed[/]: see {result.summary}")
+        return 3
+    return 130 if stop_reason == INTERRUPTED else 0
+
+
+def _print_pairs(pairs) -> None:
+    table = Table(title="pairs, closest to the start first (mean cosine distance)")
+    for column in ("rank", "captioner", "painter", "mean", "final", "cost $"):
+        table.add_column(column)
+    for row in pairs.head(_SHOWN_PAIRS).itertuples(index=False):
+        table.add_row(
+            str(row.rank),
+            row.captioner,
+            row.painter,
+            f"{row.mean_distance_to_start:.3f}",
+            f"{row.final_distance_to_start:.3f}",
+            f"{row.cost_usd:.4f}",
+        )
+    Console().print(table)

@@ -94,13 +94,21 @@ def _caption(measured: Measurements, level: int, wording: _Wording) -> str:
     if level == 0:
         return clause
     stats = measured.stats
-    looks = [wording.pick(band_for(scale, value).phrases) for scale, value in (
-        (BRIGHTNESS, stats.brightness), (SATURATION, stats.saturation), (TEXTURE, stats.texture))]
+    looks = [
+        wording.pick(band_for(scale, value).phrases)
+        for scale, value in (
+            (BRIGHTNESS, stats.brightness),
+            (SATURATION, stats.saturation),
+            (TEXTURE, stats.texture),
+        )
+    ]
     if level >= 2:
         looks.append(wording.pick(band_for(CONTRAST, stats.contrast).phrases) + "-contrast")
     looks = wording.order(looks)
-    caption = (f"{wording.article(looks[0], choose=False)} {', '.join(looks)} "
-               f"{wording.pick(PICTURE_PHRASES)} of {clause}")
+    caption = (
+        f"{wording.article(looks[0], choose=False)} {', '.join(looks)} "
+        f"{wording.pick(PICTURE_PHRASES)} of {clause}"
+    )
     if level >= 2:
         caption += "; it is " + wording.pick(band_for(SYMMETRY, stats.asymmetry).phrases)
         if measured.others:
@@ -129,8 +137,13 @@ def _scene(measured: Measurements, level: int, wording: _Wording) -> str:
         row, col = subject.cell
         if subject.vertical:
             words.insert(0, "vertical")
-        position = "" if subject.shape == "stripes" else wording.pick(
-            BAND_COLUMN_PHRASES[col] if subject.vertical else BAND_ROW_PHRASES[row])
+        position = (
+            ""
+            if subject.shape == "stripes"
+            else wording.pick(
+                BAND_COLUMN_PHRASES[col] if subject.vertical else BAND_ROW_PHRASES[row]
+            )
+        )
     else:
         if level >= 2:
             words.insert(0, wording.pick(band_for(SIZES, subject.area).phrases))

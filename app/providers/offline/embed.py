@@ -40,5 +40,5 @@ def _features(text: str) -> list[tuple[str, float]]:
     features += [(f"b:{first} {second}", _BIGRAM) for first, second in pairwise(words)]
     for word in words:
         padded = f"<{word}>"
-        features += [(f"c:{padded[i:i + 3]}", _TRIGRAM) for i in range(len(padded) - 2)]
+        features += [(f"c:{padded[i : i + 3]}", _TRIGRAM) for i in range(len(padded) - 2)]
     return features

@@ -58,8 +58,11 @@ def decode(image: bytes) -> np.ndarray:
             mode = "RGBA" if "A" in opened.getbands() or "transparency" in opened.info else "RGB"
             picture = opened if opened.mode == mode else opened.convert(mode)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
-        reason = ("not a format Pillow reads" if isinstance(error, UnidentifiedImageError)
-                  else str(error) or type(error).__name__)
+        reason = (
+            "not a format Pillow reads"
+            if isinstance(error, UnidentifiedImageError)
+            else str(error) or type(error).__name__
+        )
         raise InputError(
             f"offline describe: the image could not be decoded ({len(image)} bytes; {reason})"
         ) from error
@@ -106,9 +109,7 @@ def _blurred(rgb: np.ndarray) -> np.ndarray:
     """A 3x3 box blur."""
     padded = np.pad(rgb, ((1, 1), (1, 1), (0, 0)), mode="edge")
     height, width = rgb.shape[:2]
-    return sum(
-        padded[dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3)
-    ) / 9
+    return sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)) / 9
 
 
 def _main_region(
@@ -161,7 +162,11 @@ def _band(mask: np.ndarray) -> bool | None:
 
 
 def _subject(
-    rgb: np.ndarray, mask: np.ndarray, name: int, stripes: bool | None, lab: np.ndarray,
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    name: int,
+    stripes: bool | None,
+    lab: np.ndarray,
     background_rgb: np.ndarray,
 ) -> Region:
     """Describe the main region: colour, place, size and shape."""
@@ -178,10 +183,13 @@ def _subject(
     total = weights.sum()
     box_height, box_width = _extent(weights)
     return Region(
-        colour=NAMES[name], shade=shade,
+        colour=NAMES[name],
+        shade=shade,
         x=float(((xs + 0.5) * weights).sum() / total / width),
         y=float(((ys + 0.5) * weights).sum() / total / height),
-        area=float(total / mask.size), shape=shape, vertical=bool(vertical),
+        area=float(total / mask.size),
+        shape=shape,
+        vertical=bool(vertical),
         aspect=box_width / box_height,
     )
 
@@ -243,9 +251,13 @@ def _others(mask: np.ndarray, names: np.ndarray, lab: np.ndarray) -> tuple[Regio
         if counts[name] < _MIN_OTHER * names.size:
             break
         ys, xs = np.nonzero(core & (names == name))
-        regions.append(Region(
-            colour=NAMES[name], shade=shade_of(NAMES[name], float(lab[ys, xs, 0].mean())),
-            x=float(xs.mean() + 0.5) / width, y=float(ys.mean() + 0.5) / height,
-            area=float(counts[name] / names.size),
-        ))
+        regions.append(
+            Region(
+                colour=NAMES[name],
+                shade=shade_of(NAMES[name], float(lab[ys, xs, 0].mean())),
+                x=float(xs.mean() + 0.5) / width,
+                y=float(ys.mean() + 0.5) / height,
+                area=float(counts[name] / names.size),
+            )
+        )
     return tuple(regions)

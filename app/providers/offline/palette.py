@@ -55,21 +55,44 @@ ALIASES: dict[str, tuple[str, str]] = {
 # Several prototypes per name, so that dark, light and pure variants land on the right name.
 _PROTOTYPES: tuple[tuple[str, RGB], ...] = (
     *COLOURS.items(),
-    ("red", (255, 0, 0)), ("red", (140, 20, 25)), ("red", (190, 30, 70)),
-    ("orange", (255, 165, 0)), ("orange", (200, 100, 20)), ("orange", (255, 190, 120)),
-    ("yellow", (255, 255, 0)), ("yellow", (255, 240, 150)), ("yellow", (200, 180, 40)),
-    ("green", (0, 100, 0)), ("green", (140, 220, 120)), ("green", (0, 255, 0)),
-    ("green", (100, 140, 40)), ("green", (30, 70, 30)),
-    ("teal", (0, 200, 210)), ("teal", (0, 100, 100)), ("teal", (120, 220, 220)),
-    ("blue", (20, 30, 110)), ("blue", (0, 0, 255)), ("blue", (120, 170, 235)),
-    ("blue", (10, 15, 60)), ("blue", (70, 130, 180)), ("blue", (135, 206, 235)),
-    ("purple", (70, 25, 100)), ("purple", (180, 140, 220)), ("purple", (150, 0, 200)),
-    ("pink", (255, 20, 147)), ("pink", (255, 190, 210)), ("pink", (220, 80, 200)),
+    ("red", (255, 0, 0)),
+    ("red", (140, 20, 25)),
+    ("red", (190, 30, 70)),
+    ("orange", (255, 165, 0)),
+    ("orange", (200, 100, 20)),
+    ("orange", (255, 190, 120)),
+    ("yellow", (255, 255, 0)),
+    ("yellow", (255, 240, 150)),
+    ("yellow", (200, 180, 40)),
+    ("green", (0, 100, 0)),
+    ("green", (140, 220, 120)),
+    ("green", (0, 255, 0)),
+    ("green", (100, 140, 40)),
+    ("green", (30, 70, 30)),
+    ("teal", (0, 200, 210)),
+    ("teal", (0, 100, 100)),
+    ("teal", (120, 220, 220)),
+    ("blue", (20, 30, 110)),
+    ("blue", (0, 0, 255)),
+    ("blue", (120, 170, 235)),
+    ("blue", (10, 15, 60)),
+    ("blue", (70, 130, 180)),
+    ("blue", (135, 206, 235)),
+    ("purple", (70, 25, 100)),
+    ("purple", (180, 140, 220)),
+    ("purple", (150, 0, 200)),
+    ("pink", (255, 20, 147)),
+    ("pink", (255, 190, 210)),
+    ("pink", (220, 80, 200)),
     ("pink", (140, 70, 105)),
-    ("brown", (80, 50, 25)), ("brown", (190, 150, 100)), ("brown", (160, 110, 60)),
+    ("brown", (80, 50, 25)),
+    ("brown", (190, 150, 100)),
+    ("brown", (160, 110, 60)),
     ("black", (0, 0, 0)),
     ("white", (255, 255, 255)),
-    ("gray", (70, 70, 70)), ("gray", (190, 190, 190)), ("gray", (100, 105, 115)),
+    ("gray", (70, 70, 70)),
+    ("gray", (190, 190, 190)),
+    ("gray", (100, 105, 115)),
 )
 
 
@@ -108,8 +131,11 @@ def shade_steps(name: str, lightness: np.ndarray) -> np.ndarray:
     """-1 (dark), 0 or 1 (light) for colours of this name at these Lab lightnesses."""
     if name in ("black", "white"):
         return np.zeros(np.shape(lightness), dtype=int)
-    low, high = (38, 68) if name == "gray" else (
-        _CANONICAL_LIGHTNESS[name] - 14, _CANONICAL_LIGHTNESS[name] + 14)
+    low, high = (
+        (38, 68)
+        if name == "gray"
+        else (_CANONICAL_LIGHTNESS[name] - 14, _CANONICAL_LIGHTNESS[name] + 14)
+    )
     return (np.asarray(lightness) > high).astype(int) - (np.asarray(lightness) < low)
 
 

@@ -30,8 +30,12 @@ from .vocabulary import (
 )
 
 _LOOKS = {"brightness": BRIGHTNESS, "saturation": SATURATION, "texture": TEXTURE}
-_LOOK_WORDS = {keyword(phrase): (look, band) for look, bands in _LOOKS.items()
-               for band in bands for phrase in band.phrases}
+_LOOK_WORDS = {
+    keyword(phrase): (look, band)
+    for look, bands in _LOOKS.items()
+    for band in bands
+    for phrase in band.phrases
+}
 _CONTRAST_WORDS = {keyword(phrase): band for band in CONTRAST for phrase in band.phrases}
 _SENTENCE_ENDS = frozenset(".;:!?")
 _MOOD_WORDS = NIGHT_WORDS | SUNSET_WORDS | SPACE_WORDS
@@ -150,8 +154,13 @@ class _Reader:
         elif word in _MOOD_WORDS:
             self._mood(word)
             self._loose()
-        elif (word in SHADE_WORDS or word in SIZE_WORDS or word in ORIENTATION_WORDS
-              or word in _LOOK_WORDS or word in _CONTRAST_WORDS):
+        elif (
+            word in SHADE_WORDS
+            or word in SIZE_WORDS
+            or word in ORIENTATION_WORDS
+            or word in _LOOK_WORDS
+            or word in _CONTRAST_WORDS
+        ):
             self.pending.append((index, word))
         elif word in IMAGE_NOUNS:
             self._loose()
@@ -197,8 +206,10 @@ class _Reader:
         else:
             # A second position after a gap starts a new phrase.
             self._finish()
-            if self.waiting is None and self.last_item is not None and self.last_placed in (
-                -2, index - 1
+            if (
+                self.waiting is None
+                and self.last_item is not None
+                and self.last_placed in (-2, index - 1)
             ):
                 target, self.last_placed = self.last_item, index
             else:

@@ -21,9 +21,15 @@ _GRID = (0.22, 0.5, 0.78)  # centres of the 3x3 grid's rows and columns, as frac
 _RADIUS = 0.2  # an object's radius at scale 1, as a fraction of the shorter side
 _BAND = 0.22  # a band's thickness at scale 1, as a fraction of the frame
 # Half width and half height of each shape, in radii; every shape has about a circle's area.
-_EXTENTS = {"circle": (1.0, 1.0), "oval": (1.35, 0.75), "square": (0.9, 0.9),
-            "rectangle": (1.2, 0.65), "triangle": (1.4, 1.23), "star": (1.5, 1.58),
-            "blob": (1.55, 1.55)}
+_EXTENTS = {
+    "circle": (1.0, 1.0),
+    "oval": (1.35, 0.75),
+    "square": (0.9, 0.9),
+    "rectangle": (1.2, 0.65),
+    "triangle": (1.4, 1.23),
+    "star": (1.5, 1.58),
+    "blob": (1.55, 1.55),
+}
 _SLOTS = ((1, 1), (2, 0), (0, 2), (0, 0), (2, 2), (1, 0), (1, 2), (0, 1), (2, 1))
 _QUIET_NOISE = 5.0  # noise amplitude (of 255) when the prompt says nothing about texture
 _TEXTURE_NOISE = dict(zip(TEXTURE, (2.0, 18.0, 40.0), strict=True))
@@ -79,14 +85,18 @@ def _laid_out(items: list[Item]) -> list[Item]:
     for item in objects:
         if item.row is None:
             # The cell farthest from those already taken (the first such, on ties).
-            item.row, item.col = max(_SLOTS, key=lambda slot: min(
-                (math.dist(slot, other) for other in taken), default=0))
+            item.row, item.col = max(
+                _SLOTS, key=lambda slot: min((math.dist(slot, other) for other in taken), default=0)
+            )
             taken.append((item.row, item.col))
     return items
 
 
 def _paint(
-    draw: ImageDraw.ImageDraw, item: Item, colour: RGB, size: tuple[int, int],
+    draw: ImageDraw.ImageDraw,
+    item: Item,
+    colour: RGB,
+    size: tuple[int, int],
     shapes: np.random.Generator,
 ) -> None:
     """Draw one item."""
@@ -114,11 +124,19 @@ def _paint(
     else:
         # A star alternates long and short spokes; a blob has random ones.
         spokes = 10 if item.shape == "star" else 8
-        radii = ([1.58, 0.68] * 5 if item.shape == "star"
-                 else (0.45 + 1.1 * shapes.random(spokes)).tolist())
+        radii = (
+            [1.58, 0.68] * 5
+            if item.shape == "star"
+            else (0.45 + 1.1 * shapes.random(spokes)).tolist()
+        )
         angles = [-math.pi / 2 + 2 * math.pi * k / spokes for k in range(spokes)]
-        draw.polygon([(x + r * length * math.cos(angle), y + r * length * math.sin(angle))
-                      for length, angle in zip(radii, angles, strict=True)], fill=colour)
+        draw.polygon(
+            [
+                (x + r * length * math.cos(angle), y + r * length * math.sin(angle))
+                for length, angle in zip(radii, angles, strict=True)
+            ],
+            fill=colour,
+        )
 
 
 def _placed(cell: int, extent: float) -> float:
@@ -128,7 +146,10 @@ def _placed(cell: int, extent: float) -> float:
 
 
 def _band(
-    draw: ImageDraw.ImageDraw, item: Item, colour: RGB, size: tuple[int, int],
+    draw: ImageDraw.ImageDraw,
+    item: Item,
+    colour: RGB,
+    size: tuple[int, int],
     stripe: int | None = None,
 ) -> None:
     """A band across the frame (down it when vertical), or one of five stripes."""
@@ -139,7 +160,7 @@ def _band(
         start = stripe * period + (period - thickness) / 2
     else:
         thickness = length * (item.extent or _BAND * item.scale)
-        cell = (item.col if item.vertical else item.row)
+        cell = item.col if item.vertical else item.row
         cell = 1 if cell is None else cell
         # Bands at an edge hug it, as sky and sea do.
         start = (0.0, (length - thickness) / 2, length - thickness)[cell]
@@ -164,9 +185,12 @@ def _adjusted(canvas: Image.Image, plan: Plan) -> Image.Image:
     """
     small = thumbnail(canvas)
     steps: list[_Step] = []
-    for band, planner in ((plan.contrast, _contrast), (plan.looks.get("saturation"), _saturation),
-                          (plan.looks.get("brightness"), _brightness),
-                          (plan.looks.get("brightness"), _whitening)):
+    for band, planner in (
+        (plan.contrast, _contrast),
+        (plan.looks.get("saturation"), _saturation),
+        (plan.looks.get("brightness"), _brightness),
+        (plan.looks.get("brightness"), _whitening),
+    ):
         step = None if band is None else planner(small, band)
         if step is not None:
             small = step(small)
@@ -228,8 +252,7 @@ def _whitening(small: np.ndarray, band: Band) -> _Step | None:
 def _textured(canvas: Image.Image, plan: Plan, seed: int) -> Image.Image:
     """Overlay a noise pattern seeded by the words sketch did not know and the seed."""
     texture = plan.looks.get("texture")
-    noise_source = np.random.default_rng(
-        stable_hash(" ".join(plan.unknown), str(seed), "texture"))
+    noise_source = np.random.default_rng(stable_hash(" ".join(plan.unknown), str(seed), "texture"))
     if texture is None:
         amplitude = _QUIET_NOISE
         cells = (int(noise_source.choice(_NOISE_CELLS)), int(noise_source.choice(_NOISE_CELLS)))

@@ -87,8 +87,11 @@ SHAPE_PHRASES: dict[str, tuple[str, ...]] = {
     "stripes": ("stripes", "lines", "streaks"),
     "blob": ("blob", "patch", "splotch", "smudge"),
 }
-SHADE_PHRASES: dict[str, tuple[str, ...]] = {"": ("",), "dark": ("dark", "deep"),
-                                             "light": ("light", "pale")}
+SHADE_PHRASES: dict[str, tuple[str, ...]] = {
+    "": ("",),
+    "dark": ("dark", "deep"),
+    "light": ("light", "pale"),
+}
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,13 @@ _GRASS = Thing("band", ("green", ""), row=2, extent=0.35)
 _SAND = Thing("band", ("yellow", "light"), row=2, extent=0.4)
 
 THINGS: dict[str, Thing] = {
-    **{phrase.split()[0]: Thing(shape) for shape, phrases in SHAPE_PHRASES.items()
-       for phrase in phrases},
-    "disk": Thing("circle"), "dot": Thing("circle", scale=0.45),
+    **{
+        phrase.split()[0]: Thing(shape)
+        for shape, phrases in SHAPE_PHRASES.items()
+        for phrase in phrases
+    },
+    "disk": Thing("circle"),
+    "dot": Thing("circle", scale=0.45),
     "sun": Thing("circle", ("yellow", "bright"), row=0, col=2, scale=0.8),
     "moon": Thing("circle", ("white", ""), row=0, col=0, scale=0.6),
     "egg": Thing("oval", ("white", "")),
@@ -130,8 +137,9 @@ THINGS: dict[str, Thing] = {
 }
 # Nouns that name an object without saying what it looks like.
 GENERIC_THINGS = frozenset({"shape", "form", "object", "thing", "figure"})
-IMAGE_NOUNS = frozenset({"picture", "image", "scene", "photo", "photograph", "painting",
-                         "drawing", "frame", "view"})
+IMAGE_NOUNS = frozenset(
+    {"picture", "image", "scene", "photo", "photograph", "painting", "drawing", "frame", "view"}
+)
 BACKGROUND_NOUNS = frozenset({"background", "backdrop", "backgrounds", "backdrops"})
 
 # Scene words that set the whole picture's mood rather than paint one thing.
@@ -166,15 +174,30 @@ COLUMN_WORDS = {"left": 0, "right": 2}
 CENTER_WORDS = frozenset({"center", "centre", "middle", "central"})
 
 # Adjectives just before a colour (or a thing) give that colour a shade.
-SHADE_WORDS = {"dark": "dark", "deep": "dark", "dim": "dark", "light": "light", "pale": "light",
-               "bright": "bright", "vivid": "bright"}
+SHADE_WORDS = {
+    "dark": "dark",
+    "deep": "dark",
+    "dim": "dark",
+    "light": "light",
+    "pale": "light",
+    "bright": "bright",
+    "vivid": "bright",
+}
 ORIENTATION_WORDS = {"vertical": True, "horizontal": False}
-SIZE_WORDS: dict[str, float] = {keyword(phrase): band.scale for bands in (SIZES, AMOUNTS)
-                                for band in bands for phrase in band.phrases}
+SIZE_WORDS: dict[str, float] = {
+    keyword(phrase): band.scale
+    for bands in (SIZES, AMOUNTS)
+    for band in bands
+    for phrase in band.phrases
+}
 ARTICLES = ("a", "one")
 PICTURE_PHRASES = ("picture", "image", "scene")
-BACKGROUND_PHRASES = ("on a {} background", "against a {} backdrop", "over a {} background",
-                      "set on a {} background")
+BACKGROUND_PHRASES = (
+    "on a {} background",
+    "against a {} backdrop",
+    "over a {} background",
+    "set on a {} background",
+)
 
 # Words sketch knows but paints nothing for; everything else it does not know seeds texture.
 FILLER = frozenset(
@@ -185,8 +208,18 @@ FILLER = frozenset(
 )
 # British spellings and plurals read as the words above.
 SPELLINGS = {
-    "colourful": "colorful", "coloured": "colored", "circles": "circle", "squares": "square",
-    "triangles": "triangle", "rectangles": "rectangle", "stars": "star", "blobs": "blob",
-    "discs": "disc", "ovals": "oval", "boxes": "box", "mountains": "mountain", "hills": "hill",
+    "colourful": "colorful",
+    "coloured": "colored",
+    "circles": "circle",
+    "squares": "square",
+    "triangles": "triangle",
+    "rectangles": "rectangle",
+    "stars": "star",
+    "blobs": "blob",
+    "discs": "disc",
+    "ovals": "oval",
+    "boxes": "box",
+    "mountains": "mountain",
+    "hills": "hill",
     "clouds": "cloud",
 }

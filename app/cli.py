@@ -6,12 +6,13 @@ import argparse
 import logging
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
 from . import __doc__ as package_doc
+from .cli_analysis import add_analysis_commands
 from .errors import InputError, ProviderError, TelephoneError
 from .listing import list_runs
 from .manifest import read_manifest
@@ -160,7 +161,7 @@ def _chosen_provider(provider: str | None) -> str:
     return provider
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
     parser = argparse.ArgumentParser(prog="image-telephone", description=package_doc)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_run_parser(commands)
@@ -174,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
     pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
     pictures.add_argument("folder", nargs="?", default="docs/images")
-    return parser
+    return parser, add_analysis_commands(commands)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -310,7 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the image-telephone command; returns the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("hamilton").setLevel(logging.CRITICAL)  # we report errors ourselves
-    args = _parser().parse_args(argv)
+    parser, analysis_handlers = _parser()
+    args = parser.parse_args(argv)
     handlers = {
         "run": _run,
         "show": _show,
@@ -318,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "title": _title,
         "ui": _ui,
         "pictures": _pictures,
+        **analysis_handlers,
     }
     try:
         return handlers[args.command](args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable
 
 from rich.console import Console
@@ -60,6 +61,8 @@ def _tournament(args: argparse.Namespace) -> int:
     from .tournament.coordinator import INTERRUPTED
     from .tournament.display import TournamentProgress, endpoint_line
 
+    # A failed game's reason goes to the summary; Burr's traceback would garble the live view.
+    logging.getLogger("burr.core.application").setLevel(logging.CRITICAL)
     tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)
     if args.executor == "ray":
         executor = RayExecutor(tournament.concurrency, args.ray_address, args.ray_cpus_per_game)

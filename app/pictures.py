@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hamilton import driver
 
+from .analysis import drift
 from .dataflows import caption_images, generate_images, rewrite_captions
 from .game import visualize_game
 from .settings import MODES
@@ -14,6 +15,7 @@ DAG_CONFIGS = {
     "caption_images": (caption_images, {"provider": "offline", "include_embeddings": True}),
     "generate_images": (generate_images, {"provider": "offline"}),
     "rewrite_captions": (rewrite_captions, {"provider": "offline", "goal": "story"}),
+    "drift": (drift, {}),
 }
 
 

@@ -48,6 +48,18 @@ class GameResult:
         """The metadata JSON of a turn (caption, prompt, model, usage, embedding…)."""
         return json.loads(self.store.read_bytes(self.manifest["turns"][turn]["metadata"]))
 
+    def metrics(self, **options: Any) -> Any:
+        """Drift metrics, one row per turn, as a pandas DataFrame (docs/analysis.md)."""
+        from .analysis import metrics_frame
+
+        return metrics_frame(self, **options)
+
+    def plot(self, kind: str = "drift", **options: Any) -> Any:
+        """The drift curves ('drift') or the caption path ('path') as a matplotlib Figure."""
+        from .analysis import plot
+
+        return plot(self, kind, **options)
+
 
 def _resolve_settings(settings: GameSettings | None, options: dict[str, Any]) -> GameSettings:
     if settings is not None and options:

@@ -1,0 +1,80 @@
+"""Cosine distances of each caption to the start prompt and to the text before it, measured with
+the embedder that embedded the captions (offline, or the endpoint's embeddings API, cached)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+
+from ..providers.offline import embed
+from ..storage import Store
+from .config import Endpoint
+from .limits import ClientPool
+from .results import EMBEDDING
+
+CACHE_KEY = "prompt_embeddings.json"
+
+
+class PromptEmbeddings:
+    """Start prompts' vectors: one embeddings call per new prompt, kept in the results store."""
+
+    def __init__(self, store: Store, clients: ClientPool):
+        self.store = store
+        self.clients = clients
+        self.cache: dict[str, list[float]] = (
+            json.loads(store.read_bytes(CACHE_KEY)) if store.exists(CACHE_KEY) else {}
+        )
+
+    def vectors(self, endpoint: Endpoint, model: str, texts: list[str]) -> dict[str, np.ndarray]:
+        """The vector of each text, from the cache or one call for all the missing ones."""
+        keys = {text: self._key(endpoint, model, text) for text in texts}
+        missing = [text for text in texts if keys[text] not in self.cache]
+        if missing:
+            for text, vector in zip(missing, self._embed(endpoint, model, missing), strict=True):
+                self.cache[keys[text]] = vector
+            data = json.dumps(self.cache).encode("utf-8")
+            self.store.write_bytes(CACHE_KEY, data, "application/json")
+        return {text: np.asarray(self.cache[keys[text]]) for text in texts}
+
+    def _embed(self, endpoint: Endpoint, model: str, texts: list[str]) -> list[list[float]]:
+        client = self.clients.client(endpoint)
+        if client is None:
+            return [embed(text) for text in texts]
+        response = client.embeddings.create(input=texts, model=model)
+        return [list(item.embedding) for item in sorted(response.data, key=lambda d: d.index)]
+
+    @staticmethod
+    def _key(endpoint: Endpoint, model: str, text: str) -> str:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return f"{endpoint.label}|{model}|{digest}"
+
+
+def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """1 − cosine similarity."""
+    return float(1.0 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def add_distances(
+    turns: pd.DataFrame, embeddings: PromptEmbeddings, endpoints: dict[str, Endpoint]
+) -> pd.DataFrame:
+    """The table with distance_to_start and distance_to_previous (turn 0: to the prompt), in
+    place of the embeddings; rows stay in order (each game's turns are consecutive)."""
+    to_start = pd.Series(np.nan, index=turns.index)
+    to_previous = pd.Series(np.nan, index=turns.index)
+    for (label, model), group in turns.groupby(["endpoint", "embeddings_model"], sort=False):
+        starts = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))
+        for _, game in group.groupby("run_name", sort=False):
+            start = previous = starts[game["prompt"].iloc[0]]
+            for index, values in zip(game.index, game[EMBEDDING], strict=True):
+                vector = np.asarray(values)
+                to_start[index] = cosine_distance(vector, start)
+                to_previous[index] = cosine_distance(vector, previous)
+                previous = vector
+    position = turns.columns.get_loc("caption") + 1
+    turns = turns.drop(columns=EMBEDDING)
+    turns.insert(position, "distance_to_previous", to_previous)
+    turns.insert(position, "distance_to_start", to_start)
+    return turns

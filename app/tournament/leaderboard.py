@@ -1,0 +1,65 @@
+"""Leaderboards: which captioner × painter pair stays closest to the start, per pair and level."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .prompts import level_order
+
+PAIR = ["captioner", "painter"]
+
+
+def _last_turns(turns: pd.DataFrame) -> pd.DataFrame:
+    return turns.loc[turns.groupby("run_name")["turn"].idxmax()]
+
+
+def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair, closest to the start first: mean and final distance, games, cost."""
+    played = turns.groupby(PAIR).agg(
+        mean_distance_to_start=("distance_to_start", "mean"),
+        mean_distance_to_previous=("distance_to_previous", "mean"),
+        turns=("turn", "size"),
+        cost_usd=("cost_usd", "sum"),
+    )
+    final = (
+        _last_turns(turns)
+        .groupby(PAIR)["distance_to_start"]
+        .mean()
+        .rename("final_distance_to_start")
+    )
+    status = pd.crosstab([games["captioner"], games["painter"]], games["status"])
+    board = (
+        status.rename(columns=lambda name: f"games_{name}")
+        .join(played, how="left")
+        .join(final, how="left")
+        .sort_values(["mean_distance_to_start", "final_distance_to_start"], na_position="last")
+        .reset_index()
+    )
+    board.insert(0, "rank", range(1, len(board) + 1))
+    return board
+
+
+def level_leaderboard(turns: pd.DataFrame) -> pd.DataFrame:
+    """Tidy: one row per pair and level, with the mean and final distance to the start."""
+    final = _last_turns(turns).groupby([*PAIR, "level"])["distance_to_start"].mean()
+    board = (
+        turns.groupby([*PAIR, "level"])
+        .agg(
+            mean_distance_to_start=("distance_to_start", "mean"),
+            games=("run_name", "nunique"),
+        )
+        .join(final.rename("final_distance_to_start"))
+        .reset_index()
+    )
+    order = {level: rank for rank, level in enumerate(level_order(set(board["level"])))}
+    return board.sort_values(
+        ["level", "mean_distance_to_start"], key=lambda c: c.map(order) if c.name == "level" else c
+    ).reset_index(drop=True)
+
+
+def level_table(levels: pd.DataFrame) -> pd.DataFrame:
+    """The per-level board as pair × level (mean distance to the start), for reading."""
+    table = levels.pivot_table(
+        index=PAIR, columns="level", values="mean_distance_to_start", observed=True
+    )
+    return table[level_order(set(table.columns))]

@@ -1,0 +1,74 @@
+"""The study's pictures: mean distance to the start by turn (a line per pair, a panel per level)
+and the pairs' mean distance as a captioner × painter grid."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure  # no pyplot: no global state, no window, thread-safe
+from matplotlib.ticker import MaxNLocator
+
+from .prompts import level_order
+
+DISTANCE_BY_TURN_PNG = "distance_by_turn.png"
+PAIR_GRID_PNG = "pair_grid.png"
+
+
+def distance_by_turn(turns: pd.DataFrame) -> Figure:
+    """Mean cosine distance to the start prompt by turn: one panel per level, a line per pair."""
+    levels = level_order(set(turns["level"]))
+    figure = Figure(figsize=(4.2 * len(levels), 3.8))
+    axes = figure.subplots(1, len(levels), sharey=True, squeeze=False)
+    means = turns.groupby(["level", "captioner", "painter", "turn"])["distance_to_start"].mean()
+    for axis, level in zip(axes[0], levels, strict=True):
+        for (captioner, painter), line in means.loc[level].groupby(level=[0, 1]):
+            axis.plot(
+                line.index.get_level_values("turn"),
+                line.values,
+                marker="o",
+                markersize=3,
+                label=f"{captioner} × {painter}",
+            )
+        axis.set_title(level)
+        axis.set_xlabel("turn")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.grid(alpha=0.3)
+    axes[0][0].set_ylabel("mean distance to the start prompt")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
+    figure.tight_layout(rect=(0, 0.08 + 0.03 * (len(labels) // 4), 1, 1))
+    return figure
+
+
+def pair_grid(turns: pd.DataFrame) -> Figure:
+    """Mean distance to the start of each captioner × painter pair, as a shaded grid."""
+    grid = turns.pivot_table(
+        index="captioner", columns="painter", values="distance_to_start", aggfunc="mean"
+    )
+    values = grid.to_numpy(dtype=float)
+    figure = Figure(figsize=(3.0 + 1.3 * grid.shape[1], 1.4 + 0.6 * grid.shape[0]))
+    axis = figure.subplots()
+    image = axis.imshow(values, cmap="viridis_r", aspect="auto")
+    axis.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
+    axis.set_yticks(range(grid.shape[0]), grid.index)
+    axis.set_xlabel("painter")
+    axis.set_ylabel("captioner")
+    middle = (np.nanmin(values) + np.nanmax(values)) / 2
+    for (row, column), value in np.ndenumerate(values):
+        if np.isnan(value):  # a pair with no turns played
+            continue
+        colour = "black" if value < middle else "white"  # viridis_r is light at the low end
+        axis.text(column, row, f"{value:.3f}", ha="center", va="center", color=colour)
+    figure.colorbar(image, ax=axis, label="mean distance")
+    figure.tight_layout()
+    return figure
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=110)
+    return out.getvalue()

@@ -1,0 +1,127 @@
+"""Runs a tournament end to end: plan, play (resuming), collect, measure, write the results."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+import pandas as pd
+
+from ..storage import open_store
+from .config import Tournament
+from .distances import PromptEmbeddings, add_distances
+from .executors import Executor, ThreadExecutor
+from .games import FAILED, GameOutcome, GameSetup, plan_games
+from .leaderboard import level_leaderboard, pair_leaderboard
+from .outputs import SUMMARY, write_outputs
+from .results import collect_turns, games_frame, totals
+
+RESULTS = "results"  # the results folder beside the games' run folders (no run is named so)
+REPORT_PAGE = "report.html"  # what `image-telephone report` writes into a run folder
+
+
+class Progress(Protocol):
+    """What the runner tells a live display."""
+
+    def begin(self, games: int, turns: int, turns_done: int) -> None: ...
+
+    def update(self, snapshot: dict[str, Any], finished: list[GameOutcome]) -> None: ...
+
+    def end(self) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class TournamentResult:
+    """What a tournament run produced: the tables, totals and where the files are."""
+
+    location: str
+    games: pd.DataFrame
+    turns: pd.DataFrame
+    pairs: pd.DataFrame
+    levels: pd.DataFrame
+    totals: dict[str, Any]
+    snapshot: dict[str, Any]
+    written: list[str]
+
+    @property
+    def summary(self) -> str:
+        """The URI of the summary page."""
+        return next(uri for uri in self.written if uri.endswith(SUMMARY))
+
+    @property
+    def failed(self) -> int:
+        """How many games failed."""
+        return int((self.games["status"] == FAILED).sum())
+
+
+def run_tournament(
+    tournament: Tournament,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> TournamentResult:
+    """Plays every game not finished yet (threads unless another executor is given), then
+    writes the turn table, leaderboards, plots and summary under <out>/results/."""
+    specs = plan_games(tournament)
+    root = open_store(tournament.out, tournament.s3_endpoint)
+    root.check_writable()
+    before = collect_turns(root, specs, tournament.name, tournament.turns, tournament.prices)
+    executor = executor or ThreadExecutor(tournament.concurrency)
+    gate_limits = {
+        endpoint.label: tournament.limits_for(endpoint)
+        for endpoint in tournament.endpoints()
+        if endpoint.uses_http
+    }
+    coordinator_kwargs = {
+        "limits": gate_limits,
+        "prices": tournament.prices,
+        "max_cost": tournament.max_cost,
+        "spent": float(before["cost_usd"].sum()),
+        "turns_done": len(before),
+    }
+    services = executor.start(coordinator_kwargs, tournament.limits, root)
+    try:
+        for endpoint in tournament.endpoints():
+            services.clients.client(endpoint)  # a missing API key fails here, before any call
+        setup = GameSetup(
+            out=tournament.out,
+            s3_endpoint=tournament.s3_endpoint,
+            turns=tournament.turns,
+            tracker=tournament.tracker,
+            project=tournament.name,
+            prices=tournament.prices,
+        )
+        if progress is not None:
+            progress.begin(len(specs), len(specs) * tournament.turns, len(before))
+
+        def report(finished: list[GameOutcome]) -> None:
+            if progress is not None:
+                progress.update(services.coordinator.snapshot(), finished)
+
+        try:
+            outcomes = executor.run(specs, setup, report)
+        finally:
+            if progress is not None:
+                progress.end()
+        results = root.child(RESULTS)
+        turns = collect_turns(root, specs, tournament.name, tournament.turns, tournament.prices)
+        endpoints = {endpoint.label: endpoint for endpoint in tournament.endpoints()}
+        turns = add_distances(turns, PromptEmbeddings(results, services.clients), endpoints)
+        snapshot = services.coordinator.snapshot()  # after the start prompts' embeddings calls
+    finally:
+        executor.close()
+    games = games_frame(specs, outcomes)
+    pairs, levels = pair_leaderboard(turns, games), level_leaderboard(turns)
+    summed = totals(turns, tournament.prices)
+    written = write_outputs(
+        results,
+        name=tournament.name,
+        location=root.location,
+        games=games,
+        turns=turns,
+        pairs=pairs,
+        levels=levels,
+        totals=summed,
+        snapshot=snapshot,
+        reports={spec.run_name for spec in specs if root.child(spec.run_name).exists(REPORT_PAGE)},
+    )
+    return TournamentResult(root.location, games, turns, pairs, levels, summed, snapshot, written)

@@ -1,0 +1,1 @@
+"""image_telephone's dataflows"""

@@ -36,6 +36,7 @@ def test_pictures_command_draws_state_machine_and_dags(tmp_path):
         "caption_images",
         "generate_images",
         "rewrite_captions",
+        "drift",
     ):
         with Image.open(tmp_path / f"{name}.png") as image:
             assert image.size[0] > 100 and image.size[1] > 100

@@ -23,6 +23,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+# Not an OpenAI endpoint: lets a client in another process read what the server spent.
+STATS_PATH = "/_stats"
 MODELS = (
     "gpt-4o-mini",
     "gpt-4o",
@@ -434,6 +436,9 @@ class OpenAICompatibleServer:
         try:
             if method == "GET" and path.startswith("/files/"):
                 return 200, {"content-type": "image/png"}, self._take_file(path), None
+            if (method, path) == ("GET", STATS_PATH):
+                stats = {"requests": len(self.requests), "handling_seconds": self.handling_seconds}
+                return 200, {"content-type": "application/json"}, json.dumps(stats).encode(), None
             scheme, _, key = headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not key.strip():
                 message = "You didn't provide an API key. Use an 'Authorization: Bearer' header."

@@ -26,8 +26,14 @@ class _StoreSaver(DataSaver):
     uri: str
     s3_endpoint: str | None = None
 
+    kind: ClassVar[str]
     content_type: ClassVar[str]
     scheme: ClassVar[str]
+
+    @classmethod
+    def name(cls) -> str:
+        """The saver's name in Hamilton's registry: to.<kind>_<scheme>(...)."""
+        return f"{cls.kind}_{cls.scheme}"
 
     def _encode(self, data: Any) -> bytes:
         raise NotImplementedError
@@ -47,6 +53,7 @@ class _StoreSaver(DataSaver):
 
 
 class _ImageSaver(_StoreSaver):
+    kind = "image"
     content_type = "image/png"
 
     @classmethod
@@ -60,6 +67,7 @@ class _ImageSaver(_StoreSaver):
 
 
 class _JSONSaver(_StoreSaver):
+    kind = "json"
     content_type = "application/json"
 
     @classmethod
@@ -76,20 +84,12 @@ class ImageFileSaver(_ImageSaver):
 
     scheme = "file"
 
-    @classmethod
-    def name(cls) -> str:
-        return "image_file"
-
 
 @dataclasses.dataclass
 class ImageS3Saver(_ImageSaver):
     """Saves PNG bytes to s3://bucket/key with ContentType image/png."""
 
     scheme = "s3"
-
-    @classmethod
-    def name(cls) -> str:
-        return "image_s3"
 
 
 @dataclasses.dataclass
@@ -98,20 +98,12 @@ class JSONFileSaver(_JSONSaver):
 
     scheme = "file"
 
-    @classmethod
-    def name(cls) -> str:
-        return "json_file"
-
 
 @dataclasses.dataclass
 class JSONS3Saver(_JSONSaver):
     """Saves a dict or list as JSON to s3://bucket/key with ContentType application/json."""
 
     scheme = "s3"
-
-    @classmethod
-    def name(cls) -> str:
-        return "json_s3"
 
 
 for _saver in (ImageFileSaver, ImageS3Saver, JSONFileSaver, JSONS3Saver):

@@ -31,6 +31,10 @@ class MotoServer:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    "moto_server exited at once; install the test extra (moto[server])"
+                )
             try:
                 requests.get(f"{self.endpoint}/moto-api/", timeout=1)
                 return self

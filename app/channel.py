@@ -12,10 +12,18 @@ from .dataflows import caption_images, generate_images, rewrite_captions
 from .errors import InputError, ProviderError
 from .providers.openai_client import build_openai_client
 from .settings import GameSettings
+from .tracking import HamiltonNodeSpans
 
 
 def _build_driver(module: Any, config: dict[str, Any]) -> driver.Driver:
-    return driver.Builder().with_config(config).with_modules(module).build()
+    # Node spans show each Hamilton node inside its Burr step in the tracker UI.
+    return (
+        driver.Builder()
+        .with_config(config)
+        .with_modules(module)
+        .with_adapters(HamiltonNodeSpans())
+        .build()
+    )
 
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:

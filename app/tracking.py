@@ -7,6 +7,8 @@ from typing import Any
 
 from burr.tracking import LocalTrackingClient
 from burr.tracking.s3client import S3TrackingClient
+from burr.visibility.tracing import tracer_factory_context_var
+from hamilton.lifecycle import NodeExecutionHook
 
 from .s3_store import parse_s3_uri
 
@@ -42,3 +44,26 @@ def make_tracker(tracker: bool | str, project: str, s3_endpoint: str | None = No
     bucket, _ = parse_s3_uri(tracker)
     endpoint = s3_endpoint or os.environ.get("AWS_ENDPOINT_URL") or None
     return ResumableS3Tracker(project=project, bucket=bucket, endpoint_url=endpoint)
+
+
+class HamiltonNodeSpans(NodeExecutionHook):
+    """A Hamilton adapter that opens a Burr span per executed node, so the tracker shows each
+    step's sub-trace (load bytes → fit → prompt → completion …). Outside a Burr step it does
+    nothing."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Any] = {}
+
+    def run_before_node_execution(self, *, node_name: str, **future_kwargs: Any) -> None:
+        factory = tracer_factory_context_var.get()
+        if factory is not None:
+            span = factory(node_name)
+            span.__enter__()
+            self._open[node_name] = span
+
+    def run_after_node_execution(
+        self, *, node_name: str, error: Exception | None = None, **future_kwargs: Any
+    ) -> None:
+        span = self._open.pop(node_name, None)
+        if span is not None:
+            span.__exit__(type(error) if error else None, error, None)

@@ -64,3 +64,20 @@ def test_run_and_its_steps_appear_in_the_burr_ui(burr_ui, tmp_path, isolated_env
     assert row is not None, text[:2000]
     assert int(row.group(1)) == steps
     screenshot(page, "burr-ui-project.png")
+
+
+def test_each_step_logs_its_hamilton_nodes_as_spans(tmp_path, isolated_environment):
+    play(text="a green triangle", turns=2, provider="offline", out=str(tmp_path), run_name="spans")
+    log = isolated_environment / ".burr" / "image-telephone" / "spans" / "log.jsonl"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    steps = {e["sequence_id"]: e["action"] for e in entries if e["type"] == "end_entry"}
+    spans: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry["type"] == "begin_span":
+            spans.setdefault(steps[entry["action_sequence_id"]], set()).add(entry["span_name"])
+    assert {"image_bytes", "fitted_image", "caption_completion"} <= spans["caption"]
+    assert {"caption_embeddings", "metadata"} <= spans["analyze"]
+    assert "caption_completion" not in spans["analyze"]  # overridden: the model is not re-asked
+    assert {"image_prompt", "image_generation"} <= spans["generate"]
+    begins = [e["span_id"] for e in entries if e["type"] == "begin_span"]
+    assert sorted(begins) == sorted(e["span_id"] for e in entries if e["type"] == "end_span")

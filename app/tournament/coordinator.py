@@ -33,6 +33,7 @@ class Coordinator:
         self.budget = Budget(prices, max_cost, spent)
         self._lock = threading.Lock()
         self._turns_done = turns_done
+        self._games: collections.Counter[str] = collections.Counter()
         self._model_steps: collections.Counter[str] = collections.Counter()
         self._stop_reason: str | None = None
 
@@ -67,6 +68,11 @@ class Coordinator:
             if endpoint not in self.gates:  # no HTTP to count: count the model steps
                 self._model_steps[endpoint] += step in ("generate", "caption", "analyze")
 
+    def game_done(self, status: str) -> None:
+        """Counts a game that ended (complete, failed, stopped or skipped)."""
+        with self._lock:
+            self._games[status] += 1
+
     def stop(self, reason: str) -> None:
         """No game starts another step after this (the first reason sticks)."""
         with self._lock:
@@ -85,9 +91,11 @@ class Coordinator:
                 for endpoint, steps in self._model_steps.items()
             }
             turns_done, stop_reason = self._turns_done, self._stop_reason
+            games = dict(self._games)
         endpoints.update({endpoint: gate.stats() for endpoint, gate in self.gates.items()})
         return {
             "turns_done": turns_done,
+            "games": games,
             "spent_usd": self.budget.spent,
             "max_cost_usd": self.budget.limit,
             "stop_reason": stop_reason,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 from rich.console import Console, Group
@@ -16,8 +15,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
-
-from .games import GameOutcome
 
 
 def endpoint_line(endpoint: str, counts: dict[str, int]) -> str:
@@ -49,7 +46,6 @@ class TournamentProgress:
             console=console,
         )
         self.live = Live(console=console, refresh_per_second=4, transient=False)
-        self.statuses: collections.Counter[str] = collections.Counter()
         self.games = 0
         self.task: Any = None
 
@@ -60,11 +56,11 @@ class TournamentProgress:
         self.live.update(self.progress)
         self.live.start()
 
-    def update(self, snapshot: dict[str, Any], finished: list[GameOutcome]) -> None:
+    def update(self, snapshot: dict[str, Any]) -> None:
         """Advances the bar and rewrites the endpoint lines."""
-        self.statuses.update(outcome.status for outcome in finished)
-        done = sum(self.statuses.values())
-        detail = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items()))
+        statuses = snapshot["games"]
+        done = sum(statuses.values())
+        detail = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         self.progress.update(
             self.task,
             completed=snapshot["turns_done"],

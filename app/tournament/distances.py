@@ -12,8 +12,8 @@ import pandas as pd
 from ..providers.offline import embed
 from ..storage import Store
 from .config import Endpoint
-from .limits import ClientPool
 from .results import EMBEDDING
+from .transport import ClientPool
 
 CACHE_KEY = "prompt_embeddings.json"
 

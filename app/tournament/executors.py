@@ -9,10 +9,11 @@ from typing import Any, Protocol
 from ..storage import Store
 from .coordinator import INTERRUPTED, Coordinator
 from .games import GameOutcome, GameSetup, GameSpec, Services, play_game
-from .limits import ClientPool, ProviderLimits
+from .limits import ProviderLimits
+from .transport import ClientPool
 
 POLL_S = 0.25
-Report = Callable[[list[GameOutcome]], None]
+Tick = Callable[[], None]
 
 
 class Executor(Protocol):
@@ -26,26 +27,24 @@ class Executor(Protocol):
     ) -> Services:
         """The services this process uses; coordinator_kwargs build the Coordinator."""
 
-    def run(self, specs: list[GameSpec], setup: GameSetup, report: Report) -> list[GameOutcome]:
-        """Plays the games; report gets finished outcomes (often none) every poll."""
+    def run(self, specs: list[GameSpec], setup: GameSetup, tick: Tick) -> list[GameOutcome]:
+        """Plays the games and returns their outcomes in the order of specs; calls tick while
+        they run (to refresh a display)."""
 
     def close(self) -> None:
         """Releases what start made."""
 
 
-def drive(poll: Callable[[], tuple[list[GameOutcome], bool]], coordinator: Any, report: Report):
-    """Polls until no game is left; Ctrl-C stops the games after their current step."""
-    outcomes: list[GameOutcome] = []
+def drive(poll: Callable[[], bool], coordinator: Any, tick: Tick) -> None:
+    """Polls (True: games still running) and ticks until the games are done; Ctrl-C stops
+    them after their current step (and the loop goes on until they have)."""
     more = True
     while more:
         try:
-            finished, more = poll()
+            more = poll()
+            tick()
         except KeyboardInterrupt:
             coordinator.stop(INTERRUPTED)
-            continue
-        outcomes += finished
-        report(finished)
-    return outcomes
 
 
 class ThreadExecutor:
@@ -65,19 +64,19 @@ class ThreadExecutor:
         self.services = Services(coordinator, ClientPool(coordinator, client_limits), root)
         return self.services
 
-    def run(self, specs: list[GameSpec], setup: GameSetup, report: Report) -> list[GameOutcome]:
+    def run(self, specs: list[GameSpec], setup: GameSetup, tick: Tick) -> list[GameOutcome]:
         services = self.services
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="game") as pool:
-            pending: set[Future[GameOutcome]] = {
-                pool.submit(play_game, spec, setup, services) for spec in specs
-            }
+            futures = [pool.submit(play_game, spec, setup, services) for spec in specs]
+            pending: set[Future[GameOutcome]] = set(futures)
 
-            def poll() -> tuple[list[GameOutcome], bool]:
+            def poll() -> bool:
                 nonlocal pending
-                done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
-                return [future.result() for future in done], bool(pending)
+                _, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                return bool(pending)
 
-            return drive(poll, services.coordinator, report)
+            drive(poll, services.coordinator, tick)
+        return [future.result() for future in futures]
 
     def close(self) -> None:
         self.services = None

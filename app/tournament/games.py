@@ -15,8 +15,8 @@ from ..storage import Store
 from .config import Endpoint, Tournament, game_settings
 from .coordinator import Coordinator
 from .cost import STEP_CALLS, PriceTable, embedding_usage
-from .limits import ClientPool
 from .prompts import Prompt
+from .transport import ClientPool
 
 COMPLETE, FAILED, STOPPED, SKIPPED = "complete", "failed", "stopped", "skipped"
 # Which of the manifest's resolved models each model-calling step uses.
@@ -111,6 +111,12 @@ def is_finished(manifest: dict[str, Any] | None, turns: int) -> bool:
 
 def play_game(spec: GameSpec, setup: GameSetup, services: Services) -> GameOutcome:
     """Plays (or resumes, or skips when finished) one game; errors become a failed outcome."""
+    outcome = _outcome(spec, setup, services)
+    services.coordinator.game_done(outcome.status)
+    return outcome
+
+
+def _outcome(spec: GameSpec, setup: GameSetup, services: Services) -> GameOutcome:
     store = services.root.child(spec.run_name)
     try:
         saved = read_manifest(store)

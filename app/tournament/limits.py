@@ -1,27 +1,17 @@
-"""Manners per provider: requests in flight, requests per minute, a pause after a 429 — enforced
-and counted in the HTTP layer of the one OpenAI client each endpoint gets."""
+"""Manners per provider: how many requests in flight, how many per minute, how many retries,
+a pause after a 429 — the limits of the file and the gate that enforces and counts them."""
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx2
-import openai
-
-from ..providers.openai_client import build_openai_client
 from .fields import Table
 
-if TYPE_CHECKING:
-    from .config import Endpoint
-
-# The openai client honours Retry-After up to two minutes; a longer pause is not waited out.
+# Like the openai client: a Retry-After of up to two minutes is waited out, a longer one is not.
 MAX_PAUSE_S = 120.0
-_RETRY_COUNT_HEADER = "x-stainless-retry-count"  # set by the openai client on every attempt
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +21,8 @@ class ProviderLimits:
     max_in_flight: int = 16
     requests_per_minute: float | None = None
     max_retries: int = 6
+    backoff_s: float = 0.5
+    max_backoff_s: float = 8.0
     timeout_s: float = 120.0
 
 
@@ -46,6 +38,8 @@ def parse_limits(table: Table, providers: tuple[str, ...]) -> dict[str, Provider
             max_in_flight=section.integer("max_in_flight", default.max_in_flight, 1),
             requests_per_minute=section.number("requests_per_minute", None, 1.0),
             max_retries=section.integer("max_retries", default.max_retries, 0),
+            backoff_s=section.number("backoff_s", default.backoff_s, 0.0),
+            max_backoff_s=section.number("max_backoff_s", default.max_backoff_s, 0.0),
             timeout_s=section.number("timeout_s", default.timeout_s, 1.0),
         )
     return limits
@@ -109,79 +103,3 @@ class Gate:
                 key: self.counts[key]
                 for key in ("calls", "errors", "retries", "rate_limited", "in_flight")
             }
-
-
-class Gates(Protocol):
-    """What a transport needs: the coordinator (in this process, or a Ray actor's proxy)."""
-
-    def enter(self, endpoint: str) -> None: ...
-
-    def leave(
-        self, endpoint: str, status: int | None, retry: bool, retry_after_s: float | None
-    ) -> None: ...
-
-
-def retry_after_s(headers: httpx2.Headers) -> float | None:
-    """Seconds a response asks us to wait (Retry-After-Ms or Retry-After in seconds)."""
-    for header, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
-        try:
-            return float(headers[header]) / divisor
-        except (KeyError, ValueError):
-            continue
-    return None
-
-
-class LimitedTransport(httpx2.BaseTransport):
-    """Wraps the default transport: each attempt (first try or retry) passes the gate."""
-
-    def __init__(self, gates: Gates, endpoint: str, inner: httpx2.BaseTransport):
-        self.gates = gates
-        self.endpoint = endpoint
-        self.inner = inner
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        retry = request.headers.get(_RETRY_COUNT_HEADER, "0") != "0"
-        self.gates.enter(self.endpoint)
-        status, wait = None, None
-        try:
-            response = self.inner.handle_request(request)
-            status, wait = response.status_code, retry_after_s(response.headers)
-            return response
-        finally:
-            self.gates.leave(self.endpoint, status, retry, wait)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def build_client(endpoint: Endpoint, limits: ProviderLimits, gates: Gates) -> openai.OpenAI:
-    """The endpoint's OpenAI client; it retries (backoff, jitter, Retry-After) through the gate."""
-    api_key = os.environ.get(endpoint.api_key_env) if endpoint.api_key_env else None
-    connections = httpx2.Limits(
-        max_connections=limits.max_in_flight, max_keepalive_connections=limits.max_in_flight
-    )
-    transport = LimitedTransport(gates, endpoint.label, httpx2.HTTPTransport(limits=connections))
-    client = build_openai_client(
-        endpoint.base_url, api_key, max_retries=limits.max_retries, timeout_s=limits.timeout_s
-    )
-    return client.with_options(http_client=openai.DefaultHttpxClient(transport=transport))
-
-
-class ClientPool:
-    """One client per endpoint in this process, built on first use."""
-
-    def __init__(self, gates: Gates, limits: dict[str, ProviderLimits]):
-        self.gates = gates
-        self.limits = limits
-        self._clients: dict[Endpoint, Any] = {}
-        self._lock = threading.Lock()
-
-    def client(self, endpoint: Endpoint) -> openai.OpenAI | None:
-        """The endpoint's client (None for the offline provider, which makes no HTTP calls)."""
-        if not endpoint.uses_http:
-            return None
-        with self._lock:
-            if endpoint not in self._clients:
-                limits = self.limits.get(endpoint.provider, ProviderLimits())
-                self._clients[endpoint] = build_client(endpoint, limits, self.gates)
-            return self._clients[endpoint]

@@ -29,7 +29,7 @@ def load_prompts(spec: str, relative_to: Path) -> tuple[Prompt, ...]:
         return parse_prompts(read_package_toml("prompts.toml"), "default prompt set")
     path = Path(spec).expanduser()
     path = path if path.is_absolute() else relative_to / path
-    return parse_prompts(read_toml(path, "prompt file"), f"prompt file {str(path)!r}")
+    return parse_prompts(read_toml(path, "prompts: file"), f"prompt file {str(path)!r}")
 
 
 def parse_prompts(document: dict, what: str) -> tuple[Prompt, ...]:

@@ -10,9 +10,10 @@ from typing import Any
 from ..errors import InputError
 from ..storage import Store, open_store
 from .coordinator import Coordinator
-from .executors import POLL_S, Report, drive
+from .executors import POLL_S, Tick, drive
 from .games import GameOutcome, GameSetup, GameSpec, Services, play_game
-from .limits import ClientPool, ProviderLimits
+from .limits import ProviderLimits
+from .transport import ClientPool
 
 _FORWARDED_ENVIRONMENT = ("HAMILTON_TELEMETRY_ENABLED", "BURR_TELEMETRY_ENABLED")
 # Each worker process keeps its services (clients, store) per tournament run.
@@ -94,22 +95,23 @@ class RayExecutor:
         proxy = ActorProxy(self.actor)
         return Services(proxy, ClientPool(proxy, client_limits), root)
 
-    def run(self, specs: list[GameSpec], setup: GameSetup, report: Report) -> list[GameOutcome]:
+    def run(self, specs: list[GameSpec], setup: GameSetup, tick: Tick) -> list[GameOutcome]:
         ray = _ray()
         game = ray.remote(_play_on_worker).options(num_cpus=self.cpus_per_game, max_retries=0)
-        queue, running = list(specs), []
+        queue, running, submitted = list(specs), [], []
 
-        def poll() -> tuple[list[GameOutcome], bool]:
+        def poll() -> bool:
             while queue and len(running) < self.concurrency:
                 spec = queue.pop(0)
-                running.append(
-                    game.remote(spec, setup, self.actor, self.client_limits, self.session)
-                )
-            ready, still_running = ray.wait(running, num_returns=1, timeout=POLL_S)
+                ref = game.remote(spec, setup, self.actor, self.client_limits, self.session)
+                running.append(ref)
+                submitted.append(ref)
+            _, still_running = ray.wait(running, num_returns=1, timeout=POLL_S)
             running[:] = still_running
-            return ray.get(ready), bool(running or queue)
+            return bool(running or queue)
 
-        return drive(poll, ActorProxy(self.actor), report)
+        drive(poll, ActorProxy(self.actor), tick)
+        return ray.get(submitted)
 
     def close(self) -> None:
         ray = _ray()

@@ -11,7 +11,7 @@ from ..storage import open_store
 from .config import Tournament
 from .distances import PromptEmbeddings, add_distances
 from .executors import Executor, ThreadExecutor
-from .games import FAILED, GameOutcome, GameSetup, plan_games
+from .games import FAILED, GameSetup, plan_games
 from .leaderboard import level_leaderboard, pair_leaderboard
 from .outputs import SUMMARY, write_outputs
 from .results import collect_turns, games_frame, totals
@@ -25,7 +25,7 @@ class Progress(Protocol):
 
     def begin(self, games: int, turns: int, turns_done: int) -> None: ...
 
-    def update(self, snapshot: dict[str, Any], finished: list[GameOutcome]) -> None: ...
+    def update(self, snapshot: dict[str, Any]) -> None: ...
 
     def end(self) -> None: ...
 
@@ -93,12 +93,12 @@ def run_tournament(
         if progress is not None:
             progress.begin(len(specs), len(specs) * tournament.turns, len(before))
 
-        def report(finished: list[GameOutcome]) -> None:
+        def tick() -> None:
             if progress is not None:
-                progress.update(services.coordinator.snapshot(), finished)
+                progress.update(services.coordinator.snapshot())
 
         try:
-            outcomes = executor.run(specs, setup, report)
+            outcomes = executor.run(specs, setup, tick)
         finally:
             if progress is not None:
                 progress.end()

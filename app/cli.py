@@ -227,6 +227,8 @@ def _run(args: argparse.Namespace) -> int:
             **options,
         )
     _print_summary(result)
+    runs = "" if args.out == DEFAULT_OUT else f" --runs {args.out}"
+    console.print(f"see the drift: image-telephone report {result.run_name}{runs}", highlight=False)
     return 0
 
 

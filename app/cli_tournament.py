@@ -42,7 +42,14 @@ def add_tournament_commands(
         metavar="USD",
         help="stop starting calls once the estimated cost would pass this",
     )
-    parser.add_argument("--executor", choices=("thread", "ray"), default="thread")
+    parser.add_argument(
+        "--executor",
+        choices=("thread", "processes", "ray"),
+        default="thread",
+        help="thread: one process (default); processes: one per CPU, for many fast games; "
+        "ray: Ray tasks on a local instance or a cluster",
+    )
+    parser.add_argument("--processes", type=int, help="worker processes (default: CPU count)")
     parser.add_argument("--ray-address", help="a Ray cluster (default: start a local one)")
     parser.add_argument(
         "--ray-cpus-per-game",
@@ -57,7 +64,13 @@ def add_tournament_commands(
 
 
 def _tournament(args: argparse.Namespace) -> int:
-    from .tournament import RayExecutor, ThreadExecutor, load_tournament, run_tournament
+    from .tournament import (
+        ProcessExecutor,
+        RayExecutor,
+        ThreadExecutor,
+        load_tournament,
+        run_tournament,
+    )
     from .tournament.coordinator import INTERRUPTED
     from .tournament.display import TournamentProgress, endpoint_line
 
@@ -66,6 +79,8 @@ def _tournament(args: argparse.Namespace) -> int:
     tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)
     if args.executor == "ray":
         executor = RayExecutor(tournament.concurrency, args.ray_address, args.ray_cpus_per_game)
+    elif args.executor == "processes":
+        executor = ProcessExecutor(tournament.concurrency, args.processes)
     else:
         executor = ThreadExecutor(tournament.concurrency)
     result = run_tournament(tournament, executor, TournamentProgress(console))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import urllib.parse
@@ -58,7 +59,7 @@ class Endpoint:
     base_url: str | None = None
     api_key_env: str | None = None
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
         """A short readable name, e.g. 'openai@127.0.0.1:8080' (never a credential)."""
         if not self.base_url:

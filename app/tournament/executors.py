@@ -6,11 +6,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from ..storage import Store
 from .coordinator import INTERRUPTED, Coordinator
 from .games import GameOutcome, GameSetup, GameSpec, Services, play_game
 from .limits import ProviderLimits
-from .transport import ClientPool
 
 POLL_S = 0.25
 Tick = Callable[[], None]
@@ -23,7 +21,7 @@ class Executor(Protocol):
         self,
         coordinator_kwargs: dict[str, Any],
         client_limits: dict[str, ProviderLimits],
-        root: Store,
+        setup: GameSetup,
     ) -> Services:
         """The services this process uses; coordinator_kwargs build the Coordinator."""
 
@@ -58,10 +56,9 @@ class ThreadExecutor:
         self,
         coordinator_kwargs: dict[str, Any],
         client_limits: dict[str, ProviderLimits],
-        root: Store,
+        setup: GameSetup,
     ) -> Services:
-        coordinator = Coordinator(**coordinator_kwargs)
-        self.services = Services(coordinator, ClientPool(coordinator, client_limits), root)
+        self.services = Services.connect(Coordinator(**coordinator_kwargs), client_limits, setup)
         return self.services
 
     def run(self, specs: list[GameSpec], setup: GameSetup, tick: Tick) -> list[GameOutcome]:

@@ -11,10 +11,11 @@ from ..errors import TelephoneError
 from ..manifest import read_manifest
 from ..play import build_application
 from ..settings import GameSettings
-from ..storage import Store
+from ..storage import Store, open_store
 from .config import Endpoint, Tournament, game_settings
 from .coordinator import Coordinator
 from .cost import STEP_CALLS, PriceTable, embedding_usage
+from .limits import ProviderLimits
 from .prompts import Prompt
 from .transport import ClientPool
 
@@ -69,6 +70,14 @@ class Services:
     coordinator: Coordinator
     clients: ClientPool
     root: Store
+
+    @classmethod
+    def connect(
+        cls, coordinator: Any, client_limits: dict[str, ProviderLimits], setup: GameSetup
+    ) -> Services:
+        """This process's services around the tournament's coordinator (here, or a proxy)."""
+        clients = ClientPool(coordinator, client_limits)
+        return cls(coordinator, clients, open_store(setup.out, setup.s3_endpoint))
 
 
 def run_name(captioner: str, painter: str, prompt: Prompt, settings: GameSettings) -> str:

@@ -8,12 +8,10 @@ import uuid
 from typing import Any
 
 from ..errors import InputError
-from ..storage import Store, open_store
 from .coordinator import Coordinator
 from .executors import POLL_S, Tick, drive
 from .games import GameOutcome, GameSetup, GameSpec, Services, play_game
 from .limits import ProviderLimits
-from .transport import ClientPool
 
 _FORWARDED_ENVIRONMENT = ("HAMILTON_TELEMETRY_ENABLED", "BURR_TELEMETRY_ENABLED")
 # Each worker process keeps its services (clients, store) per tournament run.
@@ -50,14 +48,9 @@ def _play_on_worker(
     client_limits: dict[str, ProviderLimits],
     session: str,
 ) -> GameOutcome:
-    services = _worker_services.get(session)
-    if services is None:
-        proxy = ActorProxy(actor)
-        root = open_store(setup.out, setup.s3_endpoint)
-        services = _worker_services[session] = Services(
-            proxy, ClientPool(proxy, client_limits), root
-        )
-    return play_game(spec, setup, services)
+    if session not in _worker_services:
+        _worker_services[session] = Services.connect(ActorProxy(actor), client_limits, setup)
+    return play_game(spec, setup, _worker_services[session])
 
 
 class RayExecutor:
@@ -76,7 +69,7 @@ class RayExecutor:
         self,
         coordinator_kwargs: dict[str, Any],
         client_limits: dict[str, ProviderLimits],
-        root: Store,
+        setup: GameSetup,
     ) -> Services:
         ray = _ray()
         if not ray.is_initialized():
@@ -92,8 +85,7 @@ class RayExecutor:
         actor_class = ray.remote(Coordinator).options(max_concurrency=2 * self.concurrency + 16)
         self.actor = actor_class.remote(**coordinator_kwargs)
         self.client_limits = client_limits
-        proxy = ActorProxy(self.actor)
-        return Services(proxy, ClientPool(proxy, client_limits), root)
+        return Services.connect(ActorProxy(self.actor), client_limits, setup)
 
     def run(self, specs: list[GameSpec], setup: GameSetup, tick: Tick) -> list[GameOutcome]:
         ray = _ray()

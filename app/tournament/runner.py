@@ -78,18 +78,18 @@ def run_tournament(
         "spent": float(before["cost_usd"].sum()),
         "turns_done": len(before),
     }
-    services = executor.start(coordinator_kwargs, tournament.limits, root)
+    setup = GameSetup(
+        out=tournament.out,
+        s3_endpoint=tournament.s3_endpoint,
+        turns=tournament.turns,
+        tracker=tournament.tracker,
+        project=tournament.name,
+        prices=tournament.prices,
+    )
+    services = executor.start(coordinator_kwargs, tournament.limits, setup)
     try:
         for endpoint in tournament.endpoints():
             services.clients.client(endpoint)  # a missing API key fails here, before any call
-        setup = GameSetup(
-            out=tournament.out,
-            s3_endpoint=tournament.s3_endpoint,
-            turns=tournament.turns,
-            tracker=tournament.tracker,
-            project=tournament.name,
-            prices=tournament.prices,
-        )
         if progress is not None:
             progress.begin(len(specs), len(specs) * tournament.turns, len(before))
 

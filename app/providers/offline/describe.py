@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 from collections.abc import Sequence
 
 from ...errors import InputError
@@ -53,7 +54,11 @@ def describe(
     if max_words is not None and max_words < 1:
         raise InputError(f"offline describe: max_words must be at least 1, not {max_words}")
     caption = _caption(measure(decode(image)), _level(descriptiveness), _Wording(temperature, seed))
+    caption = _A_BEFORE_VOWEL.sub(r"\1n ", caption)
     return _truncate(caption, max_words, (stop,) if isinstance(stop, str) else stop)
+
+
+_A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeiou])")
 
 
 def _level(descriptiveness: str | None) -> int:

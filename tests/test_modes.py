@@ -64,7 +64,8 @@ def test_telephone_mode_runs_four_turns_without_a_rewrite_step(tmp_path, isolate
     )
     assert len(result.captions) == 4
     log = (isolated_environment / ".burr" / "image-telephone" / "plain" / "log.jsonl").read_text()
-    actions = {json.loads(line)["action"] for line in log.splitlines()}
+    entries = [json.loads(line) for line in log.splitlines()]
+    actions = {entry["action"] for entry in entries if entry["type"] == "end_entry"}
     assert actions == {"generate", "caption", "analyze", "terminal"}
 
 

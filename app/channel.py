@@ -109,10 +109,6 @@ class Channel:
                 "more_of": settings.more_of,
             }
         )
-        if settings.provider == "offline":
-            self.caption_inputs.pop("embeddings_model", None)
-            self.generate_inputs.pop("model", None)
-            self.caption_inputs.pop("model", None)
 
     def _seed(self, turn: int) -> int:
         return self.settings.seed + turn

@@ -68,6 +68,22 @@ class GameSettings:
             raise InputError(
                 f"provider {self.provider!r}: unknown; choose one of {', '.join(PROVIDERS)}"
             )
+        if self.provider == "offline":
+            named = [
+                flag
+                for flag, value in (
+                    ("--caption-model", self.caption_model),
+                    ("--image-model", self.image_model),
+                    ("--embeddings-model", self.embeddings_model),
+                    ("--base-url", self.base_url),
+                )
+                if value
+            ]
+            if named:
+                raise InputError(
+                    f"{', '.join(named)}: the offline provider has only its built-in models; "
+                    "drop the option or use --provider openai"
+                )
         if self.mode not in MODES:
             raise InputError(f"mode {self.mode!r}: unknown; choose one of {', '.join(MODES)}")
         if (self.mode == "more") != bool(self.more_of and self.more_of.strip()):

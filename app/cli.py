@@ -13,6 +13,7 @@ from rich.table import Table
 
 from . import __doc__ as package_doc
 from .cli_analysis import add_analysis_commands
+from .cli_tournament import add_tournament_commands
 from .errors import InputError, ProviderError, TelephoneError
 from .listing import list_runs
 from .manifest import read_manifest
@@ -175,7 +176,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
     pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
     pictures.add_argument("folder", nargs="?", default="docs/images")
-    return parser, add_analysis_commands(commands)
+    return parser, {**add_analysis_commands(commands), **add_tournament_commands(commands)}
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,22 +5,31 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 console = Console(stderr=True)
 _SHOWN_PAIRS = 10
 
 
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{number:g}: must be more than 0")
-    return number
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a number of kind, more than 0."""
+
+    def convert(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a {kind.__name__}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"{number:g}: must be more than 0")
+        return number
+
+    return convert
 
 
 def add_tournament_commands(
@@ -35,10 +44,12 @@ def add_tournament_commands(
     )
     parser.add_argument("file", help="the tournament file (TOML); see docs/tournaments.md")
     parser.add_argument("--out", help="a folder or s3://bucket/prefix (default: the file's out)")
-    parser.add_argument("--concurrency", type=int, help="games at once (default: the file's)")
+    parser.add_argument(
+        "--concurrency", type=_positive(int), help="games at once (default: the file's)"
+    )
     parser.add_argument(
         "--max-cost",
-        type=_positive_float,
+        type=_positive(float),
         metavar="USD",
         help="stop starting calls once the estimated cost would pass this",
     )
@@ -49,11 +60,13 @@ def add_tournament_commands(
         help="thread: one process (default); processes: one per CPU, for many fast games; "
         "ray: Ray tasks on a local instance or a cluster",
     )
-    parser.add_argument("--processes", type=int, help="worker processes (default: CPU count)")
+    parser.add_argument(
+        "--processes", type=_positive(int), help="worker processes (default: the CPU count)"
+    )
     parser.add_argument("--ray-address", help="a Ray cluster (default: start a local one)")
     parser.add_argument(
         "--ray-cpus-per-game",
-        type=_positive_float,
+        type=_positive(float),
         default=1.0,
         help="CPUs each Ray game task asks for (default 1; lower for API-bound games)",
     )
@@ -72,7 +85,7 @@ def _tournament(args: argparse.Namespace) -> int:
         run_tournament,
     )
     from .tournament.coordinator import INTERRUPTED
-    from .tournament.display import TournamentProgress, endpoint_line
+    from .tournament.display import TournamentProgress
 
     # A failed game's reason goes to the summary; Burr's traceback would garble the live view.
     logging.getLogger("burr.core.application").setLevel(logging.CRITICAL)
@@ -85,8 +98,6 @@ def _tournament(args: argparse.Namespace) -> int:
         executor = ThreadExecutor(tournament.concurrency)
     result = run_tournament(tournament, executor, TournamentProgress(console))
     _print_pairs(result.pairs)
-    for endpoint, counts in result.snapshot["endpoints"].items():
-        console.print(endpoint_line(endpoint, counts), highlight=False)
     totals = result.totals
     console.print(
         f"{totals['turns']} turns, {totals['images']} images, estimated cost "
@@ -107,7 +118,7 @@ def _tournament(args: argparse.Namespace) -> int:
     return 130 if stop_reason == INTERRUPTED else 0
 
 
-def _print_pairs(pairs) -> None:
+def _print_pairs(pairs: pd.DataFrame) -> None:
     table = Table(title="pairs, closest to the start first (mean cosine distance)")
     for column in ("rank", "captioner", "painter", "mean", "final", "cost $"):
         table.add_column(column)

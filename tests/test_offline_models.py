@@ -17,8 +17,20 @@ from image_telephone.providers.offline import (
     sketch,
 )
 
-COLOUR_NAMES = ("red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown",
-                "black", "white", "gray")
+COLOUR_NAMES = (
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "teal",
+    "blue",
+    "purple",
+    "pink",
+    "brown",
+    "black",
+    "white",
+    "gray",
+)
 
 
 def pixel(png: bytes, x: float, y: float) -> tuple[int, int, int]:
@@ -33,7 +45,11 @@ def cosine(first: list[float], second: list[float]) -> float:
 
 def test_model_names_are_the_published_ones():
     assert (DESCRIBE_MODEL, SKETCH_MODEL, EMBED_MODEL, EMBED_DIMENSIONS) == (
-        "offline-describe-1", "offline-sketch-1", "offline-embed-1", 256)
+        "offline-describe-1",
+        "offline-sketch-1",
+        "offline-embed-1",
+        256,
+    )
 
 
 def test_round_trip_names_the_circle_and_the_background_colours():
@@ -57,7 +73,8 @@ def test_round_trip_keeps_the_shape(shape):
 
 def test_round_trip_keeps_stripes_and_orientation():
     assert describe(sketch("vertical purple stripes on a white background")) == (
-        "vertical purple stripes on a white background")
+        "vertical purple stripes on a white background"
+    )
 
 
 def test_sketch_paints_colours_where_the_prompt_puts_them():
@@ -116,8 +133,9 @@ def test_describe_is_deterministic_for_the_same_image_parameters_and_seed():
     image = sketch("a pink oval on the left on a gray background")
     for temperature in (0.0, 0.9, 3.0):
         first = describe(image, temperature=temperature, seed=7, descriptiveness="extremely")
-        assert first == describe(image, temperature=temperature, seed=7,
-                                 descriptiveness="extremely")
+        assert first == describe(
+            image, temperature=temperature, seed=7, descriptiveness="extremely"
+        )
     assert describe(image, seed=1) == describe(image, seed=2)  # temperature 0 ignores the seed
 
 
@@ -181,8 +199,9 @@ def test_describe_rejects_undecodable_bytes(data):
         describe(data)
 
 
-@pytest.mark.parametrize("fmt, mode", [("JPEG", "RGB"), ("WEBP", "RGB"), ("GIF", "P"),
-                                       ("PNG", "RGBA"), ("BMP", "RGB")])
+@pytest.mark.parametrize(
+    "fmt, mode", [("JPEG", "RGB"), ("WEBP", "RGB"), ("GIF", "P"), ("PNG", "RGBA"), ("BMP", "RGB")]
+)
 def test_describe_reads_common_formats(fmt, mode):
     prompt = "a blue square in the top right on a yellow background"
     picture = Image.open(io.BytesIO(sketch(prompt)))

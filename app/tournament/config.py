@@ -47,6 +47,7 @@ _TOP_FIELDS = (
 )
 # Entry names become part of run names, which are capped at 128 characters.
 _ENTRY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]{0,23}$")
+_HTTP_PROVIDERS = tuple(provider for provider in PROVIDERS if provider != "offline")
 DEFAULT_TURNS = 10
 DEFAULT_CONCURRENCY = 8
 
@@ -92,7 +93,6 @@ class Tournament:
     """A validated tournament file."""
 
     name: str
-    source: str
     captioners: tuple[Entry, ...]
     painters: tuple[Entry, ...]
     prompts: tuple[Prompt, ...]
@@ -155,7 +155,6 @@ def load_tournament(path: str | os.PathLike[str]) -> Tournament:
     prompts = load_prompts(document.text("prompts", DEFAULT_PROMPTS), file.parent)
     tournament = Tournament(
         name=_entry_name(document, "name", file.stem),
-        source=str(file),
         captioners=captioners,
         painters=painters,
         prompts=select_prompts(prompts, _string_list(document, "prompt_ids")),
@@ -164,7 +163,7 @@ def load_tournament(path: str | os.PathLike[str]) -> Tournament:
         out=document.text("out", f"tournaments/{file.stem}"),
         s3_endpoint=document.text("s3_endpoint"),
         concurrency=document.integer("concurrency", DEFAULT_CONCURRENCY, 1),
-        limits=parse_limits(document.table("limits"), PROVIDERS),
+        limits=parse_limits(document.table("limits"), _HTTP_PROVIDERS),
         prices=load_price_table(document.table("prices")),
         max_cost=_max_cost(document),
         tracker=_tracker(document),

@@ -8,8 +8,6 @@ from typing import Any
 
 from .fields import Table, read_package_toml
 
-# Burr actions that call a model, and the kind of call each makes.
-STEP_CALLS = {"generate": "image", "caption": "caption", "analyze": "embedding"}
 # Usage assumed for a kind of call not seen yet, so that --max-cost holds back the first ones too.
 NOMINAL_USAGE: dict[str, dict[str, int]] = {
     "caption": {"prompt_tokens": 1000, "completion_tokens": 150},

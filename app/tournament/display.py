@@ -78,3 +78,5 @@ class TournamentProgress:
     def end(self) -> None:
         """Leaves the last view on screen."""
         self.live.stop()
+        if not self.console.is_terminal:  # rich ends a non-terminal Live without a newline
+            self.console.line()

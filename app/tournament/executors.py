@@ -1,4 +1,5 @@
-"""Where games run: a thread pool in this process, or Ray tasks (see ray_executor.py)."""
+"""Where games run: the executor protocol, the polling loop, and the thread pool (the default);
+process_executor.py and ray_executor.py hold the other two."""
 
 from __future__ import annotations
 

@@ -14,17 +14,17 @@ from ..settings import GameSettings
 from ..storage import Store, open_store
 from .config import Endpoint, Tournament, game_settings
 from .coordinator import Coordinator
-from .cost import STEP_CALLS, PriceTable, embedding_usage
+from .cost import PriceTable, embedding_usage
 from .limits import ProviderLimits
 from .prompts import Prompt
 from .transport import ClientPool
 
 COMPLETE, FAILED, STOPPED, SKIPPED = "complete", "failed", "stopped", "skipped"
-# Which of the manifest's resolved models each model-calling step uses.
-_STEP_MODELS = {
-    "generate": "image_model",
-    "caption": "caption_model",
-    "analyze": "embeddings_model",
+# The Burr actions that call a model: the kind of call, and which of the manifest's models.
+_MODEL_STEPS = {
+    "generate": ("image", "image_model"),
+    "caption": ("caption", "caption_model"),
+    "analyze": ("embedding", "embeddings_model"),
 }
 
 
@@ -157,8 +157,8 @@ def _play(spec: GameSpec, setup: GameSetup, services: Services, store: Store) ->
     models = read_manifest(store)["models"]
     steps = 0
     while (action := app.get_next_action()) is not None:
-        kind = STEP_CALLS.get(action.name)
-        model = models[_STEP_MODELS[action.name]] if kind else ""
+        kind, model_key = _MODEL_STEPS.get(action.name, (None, None))
+        model = models[model_key] if model_key else ""
         reserved = coordinator.reserve(kind, model) if kind else 0.0
         if reserved is None:  # the budget or an interrupt: stop before this step
             status = STOPPED if steps else SKIPPED

@@ -1,4 +1,4 @@
-"""Leaderboards: which captioner × painter pair stays closest to the start, per pair and level."""
+"""Leaderboards: which captioner × painter pairs stay closest to the start, overall and by level."""
 
 from __future__ import annotations
 
@@ -21,20 +21,18 @@ def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
         turns=("turn", "size"),
         cost_usd=("cost_usd", "sum"),
     )
-    final = (
-        _last_turns(turns)
-        .groupby(PAIR)["distance_to_start"]
-        .mean()
-        .rename("final_distance_to_start")
-    )
+    final = _last_turns(turns).groupby(PAIR)["distance_to_start"].mean()
+    played.insert(1, "final_distance_to_start", final)
     status = pd.crosstab([games["captioner"], games["painter"]], games["status"])
     board = (
-        status.rename(columns=lambda name: f"games_{name}")
-        .join(played, how="left")
-        .join(final, how="left")
+        played.join(status.rename(columns=lambda name: f"games_{name}"), how="outer")
         .sort_values(["mean_distance_to_start", "final_distance_to_start"], na_position="last")
         .reset_index()
     )
+    # A pair whose games all failed has played no turns and spent nothing.
+    counts = ["turns", *(column for column in board if column.startswith("games_"))]
+    board[counts] = board[counts].fillna(0).astype(int)
+    board["cost_usd"] = board["cost_usd"].fillna(0.0)
     board.insert(0, "rank", range(1, len(board) + 1))
     return board
 
@@ -62,4 +60,6 @@ def level_table(levels: pd.DataFrame) -> pd.DataFrame:
     table = levels.pivot_table(
         index=PAIR, columns="level", values="mean_distance_to_start", observed=True
     )
-    return table[level_order(set(table.columns))]
+    table = table[level_order(set(table.columns))]
+    table.columns.name = None
+    return table.reset_index()

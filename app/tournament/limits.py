@@ -50,7 +50,6 @@ class Gate:
     while a 429's Retry-After lasts; counts calls, errors, retries and 429s."""
 
     def __init__(self, limits: ProviderLimits):
-        self.limits = limits
         self._slots = threading.BoundedSemaphore(limits.max_in_flight)
         self._lock = threading.Lock()
         rate = limits.requests_per_minute

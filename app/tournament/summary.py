@@ -18,8 +18,10 @@ th{background:#f3f3f3} img{max-width:100%} .failed{color:#b00} .muted{color:#777
 """
 
 
-def _table(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, escape=True, float_format=lambda v: f"{v:.3f}", border=0)
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(
+        index=False, escape=True, float_format=lambda v: f"{v:.4g}", na_rep="—", border=0
+    )
 
 
 def _link(href: str, text: str) -> str:
@@ -71,7 +73,7 @@ def summary_html(
     status = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
     stop = f"<p class='failed'>Stopped: {html.escape(stop_reason)}.</p>" if stop_reason else ""
     unpriced = totals["unpriced_models"]
-    http = pd.DataFrame.from_dict(endpoints, orient="index").rename_axis("endpoint")
+    http = pd.DataFrame.from_dict(endpoints, orient="index").rename_axis("endpoint").reset_index()
     header = "".join(
         f"<th>{column}</th>"
         for column in (
@@ -100,14 +102,14 @@ Estimated cost: <b>${totals["cost_usd"]:.4f}</b>{
         f" (no price for: {html.escape(', '.join(unpriced))})" if unpriced else ""
     }.</p>
 <p>HTTP requests in this run, per endpoint (retries and errors included):</p>
-{_table(http, index=True) if len(http) else "<p class='muted'>none</p>"}
+{_table(http) if len(http) else "<p class='muted'>none</p>"}
 <h2>Distance to the start</h2>
 {"".join(f'<p><img src="{html.escape(p)}" alt="{html.escape(p)}"></p>' for p in plots)}
 <h2>Leaderboard: pairs</h2>
 <p class="muted">Cosine distance of each caption to the start prompt; lower keeps closer.</p>
 {_table(pairs)}
 <h2>Leaderboard: levels</h2>
-{_table(levels, index=True) if len(levels) else "<p class='muted'>no turns yet</p>"}
+{_table(levels) if len(levels) else "<p class='muted'>no turns yet</p>"}
 <h2>Games</h2>
 {_report_hint(location)}
 <table><tr>{header}</tr>

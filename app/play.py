@@ -160,6 +160,12 @@ def _prepare(
                 f"run {run_name!r} exists with other settings ({'; '.join(differences)}); "
                 "repeat its settings to resume, choose another --run-name, or pass --fork"
             )
+        if differences and saved_settings.mode != settings.mode:
+            # The saved position may be a step the other mode's graph does not have.
+            raise RunConflictError(
+                f"run {run_name!r}: --fork cannot change the mode ({saved_settings.mode} -> "
+                f"{settings.mode}); start a new run instead"
+            )
         if differences:
             run_name, store = _fork(root, run_name, store)
             saved = {

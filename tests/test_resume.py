@@ -111,3 +111,18 @@ def test_changed_settings_are_refused_unless_forked(tmp_path, capsys):
     assert fork["forked_from"] == "base" and fork["settings"]["seed"] == 5
     assert fork["turns"][:3] == original["turns"]
     assert fork["turns_done"] == 5 and original["turns_done"] == 3
+
+
+def test_fork_cannot_change_the_mode(tmp_path):
+    common = dict(
+        text="a pink star",
+        provider="offline",
+        out=str(tmp_path),
+        run_name="moded",
+        turns=2,
+        tracker=False,
+    )
+    play(**common)
+    with pytest.raises(RunConflictError, match="cannot change the mode"):
+        play(mode="story", fork=True, **common)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moded"]

@@ -138,16 +138,24 @@ class Channel:
             return loaded["image_bytes"]
         return _as_png(loaded["image_bytes"])
 
-    def caption(self, image_url: str, turn: int, framing: str | None = None) -> dict[str, Any]:
-        """The caption completion (text, usage, latency) for the image at image_url."""
+    def caption(
+        self,
+        image_url: str,
+        turn: int,
+        image: bytes | None = None,
+        framing: str | None = None,
+    ) -> dict[str, Any]:
+        """The caption completion (text, usage, latency) for the image at image_url (whose
+        bytes, when the caller has them, come as image so they are not fetched again)."""
         inputs = {**self.caption_inputs, "image_url": image_url, "seed": self._seed(turn)}
         if framing:
             inputs["additional_prompt"] = " ".join(
                 filter(None, [framing, self.settings.additional_prompt])
             )
+        overrides = {**self.caption_overrides, **({"image_bytes": image} if image else {})}
         try:
             result = self.caption_driver.execute(
-                ["caption_completion"], inputs=inputs, overrides=self.caption_overrides
+                ["caption_completion"], inputs=inputs, overrides=overrides
             )
         except openai.APIError as error:
             raise provider_error(error, "caption the image", self._model("caption")) from error

@@ -47,7 +47,8 @@ def paint_start(state: State, channel: Channel) -> tuple[dict, State]:
 def caption(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
     """Captions the latest image with the caption_images dataflow."""
     keys = state["image_keys"]
-    return _captioned(state, channel.caption(store.uri(keys[-1]), turn=len(keys) - 1))
+    image = store.read_bytes(keys[-1])  # from memory when the store still holds it
+    return _captioned(state, channel.caption(store.uri(keys[-1]), len(keys) - 1, image=image))
 
 
 @action(reads=["image_keys", "turns"], writes=["captions", "caption_completion", "next_prompt"])
@@ -56,7 +57,8 @@ def caption_panel(state: State, channel: Channel, store: Store) -> tuple[dict, S
     keys = state["image_keys"]
     panel, panels = len(keys), state["turns"]
     framing = f"This image is panel {panel} of a {panels}-panel comic; describe what happens."
-    completion = channel.caption(store.uri(keys[-1]), turn=panel - 1, framing=framing)
+    image = store.read_bytes(keys[-1])
+    completion = channel.caption(store.uri(keys[-1]), panel - 1, image=image, framing=framing)
     label = f"Panel {panel} of {panels}: "
     if not completion["text"].lower().startswith(label.lower().strip()):
         completion = {**completion, "text": label + completion["text"]}

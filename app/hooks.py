@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from burr.core import State
 from burr.core.action import Action
-from burr.lifecycle import PostRunStepHook
+from burr.lifecycle import PostApplicationExecuteCallHook, PostRunStepHook
 
+from .errors import StorageError
 from .manifest import with_progress, write_manifest
 from .storage import Store
+
+logger = logging.getLogger(__name__)
 
 
 class ArtifactHook(PostRunStepHook):
@@ -33,6 +37,22 @@ class ArtifactHook(PostRunStepHook):
             return
         for artifact in result.get("artifacts", ()):
             self.store.write_bytes(artifact.key, artifact.data, artifact.content_type)
+
+
+class FlushHook(PostApplicationExecuteCallHook):
+    """Waits, after every step/run call, until the store's queued writes have landed."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def post_run_execute_call(self, *, exception: Exception | None, **future_kwargs: Any) -> None:
+        try:
+            self.store.flush()
+        except StorageError as error:
+            if exception is None:
+                raise
+            # The step's own error is the one to report; the failed write is logged beside it.
+            logger.error("%s (while stopping after: %s)", error, exception)
 
 
 # A turn ends with its caption's metadata written; terminal marks the game complete.

@@ -15,7 +15,7 @@ from .channel import Channel
 from .checkpoint import StoreStatePersister
 from .errors import InputError, RunConflictError
 from .game import entrypoint, game_builder, initial_state
-from .hooks import ArtifactHook, ManifestHook, ProgressHook, TurnEvent
+from .hooks import ArtifactHook, FlushHook, ManifestHook, ProgressHook, TurnEvent
 from .manifest import describe_start, new_manifest, read_manifest, write_manifest
 from .settings import GameSettings, default_provider
 from .storage import Store, open_store, validate_run_name
@@ -186,10 +186,11 @@ def _prepare(
         manifest = new_manifest(run_name, start, settings.as_record(), channel.models(), turns)
     else:
         manifest = {**saved, "turns_planned": turns}
+    store = store.pipelined()
     write_manifest(store, manifest)
     persister = StoreStatePersister(store)
     manifest_hook = ManifestHook(store, manifest)
-    hooks: list[Any] = [ArtifactHook(store), manifest_hook]
+    hooks: list[Any] = [ArtifactHook(store), manifest_hook, FlushHook(store)]
     if on_step is not None:
         hooks.append(ProgressHook(on_step))
     builder = (

@@ -15,6 +15,7 @@ from burr.lifecycle import PostApplicationExecuteCallHook, PostRunStepHook
 from .errors import StorageError
 from .manifest import with_progress, write_manifest
 from .storage import Store
+from .uploads import PipelinedStore
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class ArtifactHook(PostRunStepHook):
 class FlushHook(PostApplicationExecuteCallHook):
     """Waits, after every step/run call, until the store's queued writes have landed."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: PipelinedStore):
         self.store = store
 
     def post_run_execute_call(self, *, exception: Exception | None, **future_kwargs: Any) -> None:

@@ -20,6 +20,7 @@ from .manifest import describe_start, new_manifest, read_manifest, write_manifes
 from .settings import GameSettings, default_provider
 from .storage import Store, open_store, validate_run_name
 from .tracking import make_tracker
+from .uploads import PipelinedStore
 
 DEFAULT_PROJECT = "image-telephone"
 DEFAULT_OUT = "runs"
@@ -186,15 +187,16 @@ def _prepare(
         manifest = new_manifest(run_name, start, settings.as_record(), channel.models(), turns)
     else:
         manifest = {**saved, "turns_planned": turns}
-    store = store.pipelined()
-    write_manifest(store, manifest)
-    persister = StoreStatePersister(store)
-    manifest_hook = ManifestHook(store, manifest)
-    hooks: list[Any] = [ArtifactHook(store), manifest_hook, FlushHook(store)]
+    write_manifest(store, manifest)  # before the game is handed out, the run exists
+    # During the game, writes land in the background, in order; after it, the store is plain.
+    game_store = PipelinedStore(store)
+    persister = StoreStatePersister(game_store)
+    manifest_hook = ManifestHook(game_store, manifest)
+    hooks: list[Any] = [ArtifactHook(game_store), manifest_hook, FlushHook(game_store)]
     if on_step is not None:
         hooks.append(ProgressHook(on_step))
     builder = (
-        game_builder(channel, store)
+        game_builder(channel, game_store)
         .with_identifiers(app_id=run_name)
         .initialize_from(
             persister,

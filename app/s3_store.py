@@ -11,7 +11,6 @@ import botocore.exceptions
 from botocore.config import Config
 
 from .errors import InputError, StorageError
-from .uploads import OrderedUploader
 
 _WRITE_PROBE_KEY = ".image-telephone-write-check"
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -40,15 +39,11 @@ def _error_code(error: botocore.exceptions.ClientError) -> str:
 class S3Store:
     """A prefix in a bucket; each put is atomic (an object appears whole or not at all)."""
 
-    def __init__(
-        self, bucket: str, prefix: str, client: Any, uploader: OrderedUploader | None = None
-    ):
+    def __init__(self, bucket: str, prefix: str, client: Any):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client = client
         self.location = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
-        # With an uploader, writes are queued and land in order (see pipelined()).
-        self.uploader = uploader
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -63,41 +58,17 @@ class S3Store:
             f"check bucket {self.bucket!r}, the endpoint and your AWS credentials"
         )
 
-    def _put(self, full_key: str, data: bytes, content_type: str) -> None:
+    def write_bytes(self, key: str, data: bytes, content_type: str) -> str:
+        """Puts the object (atomic on S3: it appears whole)."""
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=full_key, Body=data, ContentType=content_type
+                Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
             )
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise StorageError(
-                f"s3://{self.bucket}/{full_key}: could not write ({error}); check bucket "
-                f"{self.bucket!r}, the endpoint and your AWS credentials"
-            ) from error
-
-    def write_bytes(self, key: str, data: bytes, content_type: str) -> str:
-        """Puts the object (atomic on S3: it appears whole), or queues it when pipelined."""
-        if self.uploader is None:
-            self._put(self._key(key), data, content_type)
-        else:
-            self.uploader.submit(self._key(key), data, content_type)
+            raise self._fail("write", key, error) from error
         return self.uri(key)
 
-    def pipelined(self) -> S3Store:
-        """This location with writes queued to one background uploader, in order, so S3's
-        latency overlaps the game's work; flush() waits for them."""
-        return S3Store(self.bucket, self.prefix, self.client, OrderedUploader(self._put))
-
-    def flush(self) -> None:
-        if self.uploader is not None:
-            self.uploader.flush()
-
-    def _cached(self, key: str) -> bytes | None:
-        return self.uploader.cached(self._key(key)) if self.uploader is not None else None
-
     def read_bytes(self, key: str) -> bytes:
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
             return response["Body"].read()
@@ -105,8 +76,6 @@ class S3Store:
             raise self._fail("read", key, error) from error
 
     def exists(self, key: str) -> bool:
-        if self._cached(key) is not None:
-            return True
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._key(key))
             return True
@@ -118,7 +87,7 @@ class S3Store:
             raise self._fail("look up", key, error) from error
 
     def child(self, name: str) -> S3Store:
-        return S3Store(self.bucket, self._key(name), self.client, self.uploader)
+        return S3Store(self.bucket, self._key(name), self.client)
 
     def children(self) -> list[str]:
         prefix = f"{self.prefix}/" if self.prefix else ""

@@ -43,12 +43,6 @@ class Store(Protocol):
     def child(self, name: str) -> Store:
         """The store one level down, e.g. a run's own folder."""
 
-    def pipelined(self) -> Store:
-        """This location with writes that may land in the background, in order."""
-
-    def flush(self) -> None:
-        """Waits until every write has landed; raises StorageError if one failed."""
-
     def children(self) -> list[str]:
         """Names of the sub-stores one level down (e.g. runs)."""
 
@@ -98,13 +92,6 @@ class LocalStore:
 
     def child(self, name: str) -> LocalStore:
         return LocalStore(self.root / name)
-
-    def pipelined(self) -> LocalStore:
-        """Local writes are fast: the same store."""
-        return self
-
-    def flush(self) -> None:
-        """Local writes land before write_bytes returns: nothing to wait for."""
 
     def children(self) -> list[str]:
         if not self.root.is_dir():

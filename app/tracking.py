@@ -24,6 +24,11 @@ def _as_resume(parent_pointer: Any) -> Any:
 class ResumableLocalTracker(LocalTrackingClient):
     """Burr's local tracker, able to log a run resumed from a checkpoint on a fresh machine."""
 
+    def __init__(self, project: str, **kwargs: Any):
+        super().__init__(project=project, **kwargs)
+        # Burr checks, then creates, the project folder; games starting together would race.
+        os.makedirs(self.storage_dir, exist_ok=True)
+
     def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
         super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
 

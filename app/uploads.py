@@ -1,4 +1,4 @@
-"""Ordered background uploads: writes leave the game's critical path but land in order."""
+"""Ordered background writes: a game's writes leave its critical path but land in order."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import queue
 import threading
 from collections.abc import Callable
 
-# (key, data, content type); None tells the worker to stop.
-_Job = tuple[str, bytes, str]
+from .storage import Store
+
+_Job = tuple[str, bytes, str]  # key, data, content type
 RECENT_OBJECTS = 8
+IDLE_S = 2.0  # a worker with nothing to do for this long ends; the next write starts one
 
 
 class OrderedUploader:
@@ -20,23 +22,25 @@ class OrderedUploader:
     Objects pending or recently written are served from memory.
     """
 
-    def __init__(self, put: Callable[[str, bytes, str], None], max_pending: int = 32):
+    def __init__(self, put: Callable[[str, bytes, str], None]):
         self._put = put
-        self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=max_pending)
+        self._jobs: queue.Queue[_Job] = queue.Queue()
         self._lock = threading.Lock()
         self._known: collections.OrderedDict[str, bytes] = collections.OrderedDict()
         self._pending: dict[str, int] = {}
         self._error: Exception | None = None
-        self._worker = threading.Thread(target=self._work, name="s3-uploads", daemon=True)
-        self._worker.start()
+        self._worker: threading.Thread | None = None
 
     def submit(self, key: str, data: bytes, content_type: str) -> None:
-        """Queues a put (blocking while max_pending are waiting); raises an earlier failure."""
+        """Queues a put; raises an earlier failure instead."""
         self._raise_failure()
         with self._lock:
             self._pending[key] = self._pending.get(key, 0) + 1
             self._remember(key, data)
-        self._jobs.put((key, data, content_type))
+            self._jobs.put((key, data, content_type))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="uploads", daemon=True)
+                self._worker.start()
 
     def cached(self, key: str) -> bytes | None:
         """The bytes of a pending or recently written key, else None."""
@@ -65,11 +69,15 @@ class OrderedUploader:
 
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
             try:
-                if job is None:
-                    return
-                key, data, content_type = job
+                key, data, content_type = self._jobs.get(timeout=IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._jobs.empty():
+                        self._worker = None
+                        return
+                continue
+            try:
                 with self._lock:
                     failed = self._error is not None
                 if not failed:
@@ -84,3 +92,43 @@ class OrderedUploader:
                         del self._pending[key]
             finally:
                 self._jobs.task_done()
+
+
+class PipelinedStore:
+    """A store whose writes go through an OrderedUploader: the game goes on while a write
+    lands; what was just written reads back from memory; flush() waits for the writes."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.location = store.location
+        self.uploader = OrderedUploader(store.write_bytes)
+
+    def uri(self, key: str) -> str:
+        return self.store.uri(key)
+
+    def write_bytes(self, key: str, data: bytes, content_type: str) -> str:
+        self.uploader.submit(key, data, content_type)
+        return self.store.uri(key)
+
+    def read_bytes(self, key: str) -> bytes:
+        cached = self.uploader.cached(key)
+        return cached if cached is not None else self.store.read_bytes(key)
+
+    def exists(self, key: str) -> bool:
+        return self.uploader.cached(key) is not None or self.store.exists(key)
+
+    def child(self, name: str) -> Store:
+        return self.store.child(name)
+
+    def children(self) -> list[str]:
+        return self.store.children()
+
+    def files(self) -> list[str]:
+        return self.store.files()
+
+    def check_writable(self) -> None:
+        self.store.check_writable()
+
+    def flush(self) -> None:
+        """Waits until every queued write has landed; raises the first failure."""
+        self.uploader.flush()

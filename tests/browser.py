@@ -29,7 +29,7 @@ def chromium() -> str:
 
 
 def _chromium(*args: str) -> str:
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         done = subprocess.run(
             [chromium(), *_FLAGS, f"--user-data-dir={profile}", *args],
             capture_output=True,

@@ -146,7 +146,7 @@ def _settled(browser: DevTools, turn: int) -> dict:
 
 
 def test_explorer_deep_link_and_slider_in_chromium(explorer_url, offline_game):  # noqa: F811
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         with DevTools(f"{explorer_url}/?run={RUN}&turn=3", Path(profile)) as browser:
             page = _settled(browser, 3)
             shot = browser.call("Page.captureScreenshot", format="png")["data"]

@@ -51,17 +51,31 @@ def make_tracker(tracker: bool | str, project: str, s3_endpoint: str | None = No
     return ResumableS3Tracker(project=project, bucket=bucket, endpoint_url=endpoint)
 
 
+# The nodes that read, decode, call a model or assemble results: where a step's time goes.
+TRACED_NODES = frozenset(
+    {
+        "image_bytes",
+        "fitted_image",
+        "caption_completion",
+        "caption_embeddings",
+        "metadata",
+        "image_generation",
+        "rewrite_completion",
+    }
+)
+
+
 class HamiltonNodeSpans(NodeExecutionHook):
-    """A Hamilton adapter that opens a Burr span per executed node, so the tracker shows each
-    step's sub-trace (load bytes → fit → prompt → completion …). Outside a Burr step it does
-    nothing."""
+    """A Hamilton adapter that opens a Burr span for each traced node a step runs, so the
+    tracker shows the step's sub-trace (load → fit → completion …). Outside a Burr step it
+    does nothing; the many cheap nodes (prompts, model names) are left out."""
 
     def __init__(self) -> None:
         self._open: dict[str, Any] = {}
 
     def run_before_node_execution(self, *, node_name: str, **future_kwargs: Any) -> None:
         factory = tracer_factory_context_var.get()
-        if factory is not None:
+        if factory is not None and node_name in TRACED_NODES:
             span = factory(node_name)
             span.__enter__()
             self._open[node_name] = span

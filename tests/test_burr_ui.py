@@ -75,10 +75,8 @@ def test_each_step_logs_its_hamilton_nodes_as_spans(tmp_path, isolated_environme
     for entry in entries:
         if entry["type"] == "begin_span":
             spans.setdefault(steps[entry["action_sequence_id"]], set()).add(entry["span_name"])
-    assert {"image_mime_type", "fitted_image", "caption_completion"} <= spans["caption"]
-    assert "image_bytes" not in spans["caption"]  # the store hands over bytes it just wrote
-    assert {"caption_embeddings", "metadata"} <= spans["analyze"]
-    assert "caption_completion" not in spans["analyze"]  # overridden: the model is not re-asked
-    assert {"image_prompt", "image_generation"} <= spans["generate"]
+    assert spans["caption"] == {"fitted_image", "caption_completion"}  # bytes come from the store
+    assert spans["analyze"] == {"caption_embeddings", "metadata"}  # the model is not re-asked
+    assert spans["generate"] == {"image_generation", "metadata"}
     begins = [e["span_id"] for e in entries if e["type"] == "begin_span"]
     assert sorted(begins) == sorted(e["span_id"] for e in entries if e["type"] == "end_span")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import platform
 from importlib import metadata as importlib_metadata
@@ -29,15 +30,21 @@ def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages that shape a run."""
-    versions = {"python": platform.python_version()}
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    # Reading package metadata costs milliseconds; it cannot change while the process runs.
+    versions = [("python", platform.python_version())]
     for name in _VERSIONED_PACKAGES:
         try:
-            versions[name] = importlib_metadata.version(name)
+            versions.append((name, importlib_metadata.version(name)))
         except importlib_metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+            versions.append((name, "not installed"))
+    return tuple(versions)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape a run."""
+    return dict(_installed_versions())
 
 
 def describe_start(start_image: str | None, start_text: str | None) -> dict[str, str]:

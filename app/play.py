@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
+import hashlib
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from burr.core import Application
@@ -81,9 +83,13 @@ def _validate_start(image: str | None, text: str | None, turns: int) -> None:
         raise InputError(f"turns {turns!r}: must be a whole number of at least 1")
 
 
-def _default_run_name(settings: GameSettings) -> str:
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{settings.provider}"
+def _default_run_name(start: dict[str, str], settings: GameSettings) -> str:
+    """'<start words>-<provider>-<hash of start and settings>': the same command names the same
+    run, so running it again resumes it."""
+    words = re.sub(r"[^a-z0-9]+", "-", Path(start["value"]).stem.lower()).strip("-")[:32]
+    identity = json.dumps([start, settings.as_record()], sort_keys=True).encode("utf-8")
+    digest = hashlib.blake2b(identity, digest_size=4).hexdigest()
+    return f"{words.strip('-') or 'game'}-{settings.provider}-{digest}"
 
 
 def _fork(root: Store, run_name: str, source: Store) -> tuple[str, Store]:
@@ -145,11 +151,13 @@ def _prepare(
 ) -> _PreparedGame:
     _validate_start(image, text, turns)
     settings = _resolve_settings(settings, options)
-    run_name = validate_run_name(_default_run_name(settings) if run_name is None else run_name)
+    start = describe_start(image, text)
+    run_name = validate_run_name(
+        _default_run_name(start, settings) if run_name is None else run_name
+    )
     root = open_store(out, s3_endpoint)
     store = root.child(run_name)
     root.check_writable()
-    start = describe_start(image, text)
     saved = read_manifest(store)
     if saved is not None:
         saved_settings = GameSettings.from_record(saved["settings"])

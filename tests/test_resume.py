@@ -126,3 +126,24 @@ def test_fork_cannot_change_the_mode(tmp_path):
     with pytest.raises(RunConflictError, match="cannot change the mode"):
         play(mode="story", fork=True, **common)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moded"]
+
+
+def test_the_same_command_names_the_same_run(tmp_path, capsys):
+    args = [
+        "run",
+        "--text",
+        "A Lighthouse, at dusk!",
+        "-n",
+        "2",
+        "--provider",
+        "offline",
+        "--out",
+        str(tmp_path),
+        "--no-tracker",
+    ]
+    assert main(args) == 0 and main([*args, "-n", "3"]) == 0
+    assert main([*args, "--seed", "4"]) == 0
+    runs = sorted(p.name for p in tmp_path.iterdir())
+    assert len(runs) == 2 and all(r.startswith("a-lighthouse-at-dusk-offline-") for r in runs)
+    extended = [json.loads((tmp_path / r / "run.json").read_text()) for r in runs]
+    assert sorted(m["turns_done"] for m in extended) == [2, 3]

@@ -119,7 +119,18 @@ def test_openai_without_key_names_the_fix(tmp_path):
 
 
 def test_model_options_with_the_offline_provider_are_refused(tmp_path):
-    done = _run("run", "--text", "x", "-n", "1", "--provider", "offline", "--caption-model",
-                "gpt-4.1-mini", "--out", str(tmp_path))
+    done = _run(
+        "run",
+        "--text",
+        "x",
+        "-n",
+        "1",
+        "--provider",
+        "offline",
+        "--caption-model",
+        "gpt-4.1-mini",
+        "--out",
+        str(tmp_path),
+    )
     assert done.returncode == 2 and "--caption-model" in done.stderr
     assert "--provider openai" in done.stderr and not any(tmp_path.iterdir())

@@ -109,7 +109,7 @@ def explorer_url(offline_game):  # noqa: F811
     def healthy() -> bool:
         try:
             return requests.get(f"{url}/_stcore/health", timeout=2).text == "ok"
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused or slow while starting
             return False
 
     try:

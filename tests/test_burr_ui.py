@@ -35,7 +35,7 @@ def burr_ui(isolated_environment):
             try:
                 if requests.get(f"{url}/ready", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused or slow while starting
                 time.sleep(0.3)
         else:
             pytest.fail("the Burr UI did not start within 60 s")

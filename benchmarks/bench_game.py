@@ -11,10 +11,12 @@ import time
 
 os.environ.setdefault("HAMILTON_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("BURR_TELEMETRY_ENABLED", "false")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import requests  # noqa: E402
 
 import image_telephone as it  # noqa: E402
+from benchmarks.figures import report_figures  # noqa: E402
 
 START = "a bright red circle on a dark blue background"
 
@@ -121,13 +123,7 @@ def main() -> int:
             on_turn=lambda e: samples.append(rss_mb()) if e.turns_done in (10, 200) else None,
         )
         rows.append(("RSS growth, turn 10 -> 200 (MB)", samples[1] - samples[0], 20))
-    failed = False
-    print(f"{'figure':<48} {'measured':>10} {'target':>8}")
-    for name, value, target in rows:
-        ok = value <= target
-        failed |= not ok
-        print(f"{name:<48} {value:>10.2f} {target:>8} {'ok' if ok else 'MISSED'}")
-    return 1 if failed else 0
+    return report_figures(rows)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@ import time
 
 os.environ.setdefault("HAMILTON_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("BURR_TELEMETRY_ENABLED", "false")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
 import image_telephone as it  # noqa: E402
+from benchmarks.figures import report_figures  # noqa: E402
 from image_telephone.analysis import write_report  # noqa: E402
 from image_telephone.analysis.projection import project_2d  # noqa: E402
 
@@ -85,13 +87,7 @@ def main() -> int:
     rows.append(
         ("path projection, 1000 × 1536 (OpenAI), median (s)", projection_seconds(1000, 1536), 5)
     )
-    failed = False
-    print(f"{'figure':<52} {'measured':>10} {'target':>8}")
-    for name, value, target in rows:
-        ok = value <= target
-        failed |= not ok
-        print(f"{name:<52} {value:>10.2f} {target:>8} {'ok' if ok else 'MISSED'}")
-    return 1 if failed else 0
+    return report_figures(rows)
 
 
 if __name__ == "__main__":

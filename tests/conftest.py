@@ -6,12 +6,19 @@ os.environ["HAMILTON_TELEMETRY_ENABLED"] = "false"
 os.environ["BURR_TELEMETRY_ENABLED"] = "false"
 
 import io  # noqa: E402
+import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import boto3  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from image_telephone.testing import OpenAICompatibleServer  # noqa: E402
+
+from .s3_server import MotoServer  # noqa: E402
+
+# The S3 secret of the tests: it must never show up in an artifact, log or report.
+S3_SECRET = "s3-secret-never-logged"
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +61,23 @@ def start_image(tmp_path) -> Path:
     path = tmp_path / "start.png"
     image.save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def moto():
+    """One moto_server on 127.0.0.1 for the whole session."""
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(moto, monkeypatch):
+    """A fresh bucket; the environment points boto3 at moto with test credentials."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    name = f"telephone-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=moto.endpoint)
+    client.create_bucket(Bucket=name)
+    return name, client

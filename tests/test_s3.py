@@ -3,38 +3,14 @@
 import json
 import subprocess
 import sys
-import uuid
 
-import boto3
 import pytest
 
 from image_telephone import StorageError, play
 from image_telephone.cli import main
 
+from .conftest import S3_SECRET as SECRET
 from .conftest import png_bytes
-from .s3_server import MotoServer
-
-SECRET = "s3-secret-never-logged"
-
-
-@pytest.fixture(scope="session")
-def moto():
-    """One moto_server for the whole session."""
-    with MotoServer() as server:
-        yield server
-
-
-@pytest.fixture
-def bucket(moto, monkeypatch):
-    """A fresh bucket; the environment points boto3 at moto with test credentials."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    name = f"telephone-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=moto.endpoint)
-    client.create_bucket(Bucket=name)
-    return name, client
 
 
 def _objects(client, bucket_name, prefix=""):

@@ -1,31 +1,13 @@
 """A tournament whose store is s3://: games, results and resume in a bucket (moto_server)."""
 
 import io
-import uuid
 
-import boto3
 import pandas as pd
-import pytest
 
 from image_telephone.tournament import load_tournament, run_tournament
 
-from .s3_server import MotoServer
+from .conftest import S3_SECRET as SECRET
 from .test_tournament_config import OFFLINE_PAIRS, write_tournament
-
-SECRET = "s3-secret-not-for-results"
-
-
-@pytest.fixture
-def bucket(monkeypatch):
-    with MotoServer() as moto:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        name = f"cup-{uuid.uuid4().hex[:12]}"
-        client = boto3.client("s3", endpoint_url=moto.endpoint)
-        client.create_bucket(Bucket=name)
-        yield name, client
 
 
 def test_tournament_in_a_bucket_writes_results_there_and_resumes(tmp_path, bucket):

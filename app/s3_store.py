@@ -89,32 +89,24 @@ class S3Store:
     def child(self, name: str) -> S3Store:
         return S3Store(self.bucket, self._key(name), self.client)
 
-    def children(self) -> list[str]:
+    def _list_pages(self, **options: str) -> tuple[str, list[dict[str, Any]]]:
+        """(the listed prefix, every page of list_objects_v2 under it)."""
         prefix = f"{self.prefix}/" if self.prefix else ""
-        names: list[str] = []
         try:
-            pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix, Delimiter="/"
-            )
-            for page in pages:
-                names.extend(
-                    p["Prefix"][len(prefix) :].rstrip("/") for p in page.get("CommonPrefixes", [])
-                )
+            paginator = self.client.get_paginator("list_objects_v2")
+            pages = list(paginator.paginate(Bucket=self.bucket, Prefix=prefix, **options))
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
             raise self._fail("list", "", error) from error
-        return sorted(names)
+        return prefix, pages
+
+    def children(self) -> list[str]:
+        prefix, pages = self._list_pages(Delimiter="/")
+        common = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+        return sorted(name[len(prefix) :].rstrip("/") for name in common)
 
     def files(self) -> list[str]:
-        prefix = f"{self.prefix}/" if self.prefix else ""
-        keys: list[str] = []
-        try:
-            pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix
-            )
-            for page in pages:
-                keys.extend(item["Key"][len(prefix) :] for item in page.get("Contents", []))
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise self._fail("list", "", error) from error
+        prefix, pages = self._list_pages()
+        keys = [item["Key"][len(prefix) :] for page in pages for item in page.get("Contents", [])]
         return sorted(k for k in keys if not any(p.startswith(".") for p in k.split("/")))
 
     def check_writable(self) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from burr.core import Application
 
-from .artifacts import STATE_KEY
 from .channel import Channel
 from .checkpoint import StoreStatePersister
 from .errors import InputError, RunConflictError
@@ -104,9 +103,14 @@ def _fork(root: Store, run_name: str, source: Store) -> tuple[str, Store]:
         state = checkpoint["state"]
         for key in [*state["image_keys"], *state["metadata_keys"]]:
             target.write_bytes(key, source.read_bytes(key), _content_type(key))
-        record = json.loads(source.read_bytes(STATE_KEY))
-        record["app_id"] = fork_name
-        target.write_bytes(STATE_KEY, json.dumps(record).encode("utf-8"), "application/json")
+        StoreStatePersister(target).save(
+            checkpoint["partition_key"],
+            fork_name,
+            checkpoint["sequence_id"],
+            checkpoint["position"],
+            state,
+            checkpoint["status"],
+        )
     return fork_name, target
 
 

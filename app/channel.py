@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
+from types import ModuleType
 from typing import Any
 
 import openai
@@ -15,11 +17,18 @@ from .settings import GameSettings
 from .tracking import HamiltonNodeSpans
 
 
-def _build_driver(module: Any, config: dict[str, Any]) -> driver.Driver:
+def _build_driver(module: ModuleType, **config: Any) -> driver.Driver:
+    """The module's driver for the config, built once per process: a Driver is reentrant, and
+    building one (reading the module's functions and types) costs more than a turn's nodes."""
+    return _cached_driver(module, tuple(sorted(config.items())))
+
+
+@functools.cache
+def _cached_driver(module: ModuleType, config: tuple[tuple[str, Any], ...]) -> driver.Driver:
     # Node spans show each Hamilton node inside its Burr step in the tracker UI.
     return (
         driver.Builder()
-        .with_config(config)
+        .with_config(dict(config))
         .with_modules(module)
         .with_adapters(HamiltonNodeSpans())
         .build()
@@ -61,12 +70,14 @@ class Channel:
         openai_client: Any = None,
     ):
         self.settings = settings
-        config = {"provider": settings.provider}
-        self.caption_driver = _build_driver(caption_images, {**config, "include_embeddings": True})
-        self.generate_driver = _build_driver(generate_images, config)
+        provider = settings.provider
+        self.caption_driver = _build_driver(
+            caption_images, provider=provider, include_embeddings=True
+        )
+        self.generate_driver = _build_driver(generate_images, provider=provider)
         # The creative modes rewrite each caption; plain telephone needs no rewrite driver.
         self.rewrite_driver = (
-            _build_driver(rewrite_captions, {**config, "goal": settings.mode})
+            _build_driver(rewrite_captions, provider=provider, goal=settings.mode)
             if settings.mode != "telephone"
             else None
         )

@@ -68,21 +68,24 @@ TRACED_NODES = frozenset(
 class HamiltonNodeSpans(NodeExecutionHook):
     """A Hamilton adapter that opens a Burr span for each traced node a step runs, so the
     tracker shows the step's sub-trace (load → fit → completion …). Outside a Burr step it
-    does nothing; the many cheap nodes (prompts, model names) are left out."""
+    does nothing; the many cheap nodes (prompts, model names) are left out. One adapter serves
+    every run of its driver, in any thread: open spans are kept by run and node."""
 
     def __init__(self) -> None:
-        self._open: dict[str, Any] = {}
+        self._open: dict[tuple[str, str], Any] = {}
 
-    def run_before_node_execution(self, *, node_name: str, **future_kwargs: Any) -> None:
+    def run_before_node_execution(
+        self, *, node_name: str, run_id: str, **future_kwargs: Any
+    ) -> None:
         factory = tracer_factory_context_var.get()
         if factory is not None and node_name in TRACED_NODES:
             span = factory(node_name)
             span.__enter__()
-            self._open[node_name] = span
+            self._open[run_id, node_name] = span
 
     def run_after_node_execution(
-        self, *, node_name: str, error: Exception | None = None, **future_kwargs: Any
+        self, *, node_name: str, run_id: str, error: Exception | None = None, **future_kwargs: Any
     ) -> None:
-        span = self._open.pop(node_name, None)
+        span = self._open.pop((run_id, node_name), None)
         if span is not None:
             span.__exit__(type(error) if error else None, error, None)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
+import orjson
 from burr.core import serde
 
 
@@ -20,8 +20,7 @@ class Artifact:
     @classmethod
     def json(cls, key: str, value: Any) -> Artifact:
         """A JSON document artifact, compact (embeddings are long) and UTF-8 encoded."""
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        return cls(key, text.encode("utf-8"), "application/json")
+        return cls(key, orjson.dumps(value, option=orjson.OPT_SORT_KEYS), "application/json")
 
     @classmethod
     def png(cls, key: str, data: bytes) -> Artifact:

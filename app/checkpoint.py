@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
+import orjson
 from burr.core import State
 from burr.core.persistence import BaseStatePersister, PersistedStateData
 
@@ -42,7 +42,7 @@ class StoreStatePersister(BaseStatePersister):
             "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "state": state.serialize(),
         }
-        self.store.write_bytes(STATE_KEY, json.dumps(record).encode("utf-8"), "application/json")
+        self.store.write_bytes(STATE_KEY, orjson.dumps(record), "application/json")
 
     def load(
         self,
@@ -55,8 +55,8 @@ class StoreStatePersister(BaseStatePersister):
         if not self.store.exists(STATE_KEY):
             return None
         try:
-            record = json.loads(self.store.read_bytes(STATE_KEY))
-        except json.JSONDecodeError as error:
+            record = orjson.loads(self.store.read_bytes(STATE_KEY))
+        except orjson.JSONDecodeError as error:
             raise StorageError(
                 f"{self.store.uri(STATE_KEY)}: checkpoint is corrupt ({error}); "
                 "start a new run name or delete the file to restart this run"

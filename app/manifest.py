@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import functools
-import json
 import platform
 from importlib import metadata as importlib_metadata
 from typing import Any
+
+import orjson
 
 from .artifacts import MANIFEST_KEY, metadata_key
 from .errors import StorageError
@@ -111,8 +112,8 @@ def read_manifest(store: Store) -> dict[str, Any] | None:
     if not store.exists(MANIFEST_KEY):
         return None
     try:
-        return json.loads(store.read_bytes(MANIFEST_KEY))
-    except json.JSONDecodeError as error:
+        return orjson.loads(store.read_bytes(MANIFEST_KEY))
+    except orjson.JSONDecodeError as error:
         raise StorageError(
             f"{store.uri(MANIFEST_KEY)}: manifest is not valid JSON ({error}); "
             "restore it or choose another run name"
@@ -121,5 +122,5 @@ def read_manifest(store: Store) -> dict[str, Any] | None:
 
 def write_manifest(store: Store, manifest: dict[str, Any]) -> None:
     """Writes run.json atomically."""
-    text = json.dumps(manifest, indent=2, ensure_ascii=False)
-    store.write_bytes(MANIFEST_KEY, text.encode("utf-8"), "application/json")
+    text = orjson.dumps(manifest, option=orjson.OPT_INDENT_2)
+    store.write_bytes(MANIFEST_KEY, text, "application/json")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from burr.core import Application
 
 from .channel import Channel
@@ -48,7 +49,7 @@ class GameResult:
 
     def metadata(self, turn: int) -> dict[str, Any]:
         """The metadata JSON of a turn (caption, prompt, model, usage, embedding…)."""
-        return json.loads(self.store.read_bytes(self.manifest["turns"][turn]["metadata"]))
+        return orjson.loads(self.store.read_bytes(self.manifest["turns"][turn]["metadata"]))
 
     def metrics(self, **options: Any) -> Any:
         """Drift metrics, one row per turn, as a pandas DataFrame (docs/analysis.md)."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import os
 from collections import Counter
 from typing import Any
 
+import orjson
 from PIL import Image, UnidentifiedImageError
 
 from ..artifacts import MANIFEST_KEY
@@ -118,8 +118,8 @@ def _thumbnail(raw: bytes, key: str, problems: list[str]) -> Image.Image | None:
 
 def _parse_metadata(raw: bytes, key: str, problems: list[str]) -> dict[str, Any] | None:
     try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         problems.append(f"{key} is not valid JSON")
         return None
     if not isinstance(value, dict):

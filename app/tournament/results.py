@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from ..manifest import read_manifest
@@ -67,7 +67,7 @@ def _game_rows(
     for entry in manifest["turns"][:turns]:
         if entry["metadata"] is None:
             continue
-        metadata = json.loads(store.read_bytes(entry["metadata"]))
+        metadata = orjson.loads(store.read_bytes(entry["metadata"]))
         origin = metadata["image_origin"]
         embedding = embedding_usage(metadata["generated_caption"])
         costs = (

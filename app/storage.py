@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -64,22 +64,31 @@ class LocalStore:
         return self.root / key
 
     def uri(self, key: str) -> str:
-        return str(self._path(key))
+        return os.path.join(self.location, key)
 
     def write_bytes(self, key: str, data: bytes, content_type: str) -> str:
-        path = self._path(key)
+        path = self.uri(key)
+        folder, name = os.path.split(path)
+        # One writer per process and thread at a time, so this temporary name is its own.
+        temporary = os.path.join(folder, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-            ) as handle:
-                handle.write(data)
-            os.replace(handle.name, path)
+            try:
+                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            except FileNotFoundError:  # the first write into a new folder
+                os.makedirs(folder, exist_ok=True)
+                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view) :]
+            finally:
+                os.close(handle)
+            os.replace(temporary, path)
         except OSError as error:
             raise StorageError(
                 f"{path}: could not write ({error.strerror}); check free space and permissions"
             ) from error
-        return str(path)
+        return path
 
     def read_bytes(self, key: str) -> bytes:
         try:

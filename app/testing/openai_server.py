@@ -13,7 +13,6 @@ import math
 import random
 import secrets
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 # Not an OpenAI endpoint: lets a client in another process read what the server spent.
@@ -223,22 +223,23 @@ def _digest(*parts: object) -> bytes:
 
 
 def _draw_png(prompt: str, index: int, width: int, height: int) -> bytes:
-    """A cheap PNG of the given size: a colour from the prompt's hash with a rectangle on it."""
+    """A cheap PNG of the given size: a colour from the prompt's hash with a rectangle on it
+    (a two-colour palette image, a third of the bytes of RGB to compress)."""
     seed = _digest(prompt, index)
-    image = Image.new("RGB", (width, height), tuple(seed[0:3]))
+    image = Image.new("P", (width, height), 0)
+    image.putpalette(seed[0:6])
     box = (width // 4, height // 4, 3 * width // 4, 3 * height // 4)
-    ImageDraw.Draw(image).rectangle(box, fill=tuple(seed[3:6]))
+    ImageDraw.Draw(image).rectangle(box, fill=1)
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 
-def _embed(item: str | list[int], dimensions: int) -> list[float]:
-    """A unit vector derived from a hash of the input."""
-    rng = random.Random(_digest(item))
-    vector = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
-    norm = math.sqrt(sum(x * x for x in vector))
-    return [x / norm for x in vector]
+def _embed(item: str | list[int], dimensions: int) -> np.ndarray:
+    """A unit vector (float32, as the API sends) derived from a hash of the input."""
+    rng = np.random.default_rng(int.from_bytes(_digest(item)[:8], "little"))
+    vector = rng.standard_normal(dimensions, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
 
 
 def _word_count(text: str) -> int:
@@ -708,10 +709,13 @@ class OpenAICompatibleServer:
             raise ApiError(400, message, "invalid_value", "encoding_format")
         data = []
         for index, item in enumerate(items):
-            vector: list[float] | str = _embed(item, dimensions)
-            if encoding == "base64":
-                vector = base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
-            data.append({"object": "embedding", "index": index, "embedding": vector})
+            vector = _embed(item, dimensions)
+            encoded = (
+                base64.b64encode(vector.astype("<f4").tobytes()).decode()
+                if encoding == "base64"
+                else vector.tolist()
+            )
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
         tokens = sum(_word_count(i) if isinstance(i, str) else len(i) for i in items)
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}
         return {"object": "list", "data": data, "model": model, "usage": usage}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import Any
 
 from .fields import Table, read_package_toml
+from .shared import THREADS, Shared
 
 # Usage assumed for a kind of call not seen yet, so that --max-cost holds back the first ones too.
 NOMINAL_USAGE: dict[str, dict[str, int]] = {
@@ -14,6 +14,7 @@ NOMINAL_USAGE: dict[str, dict[str, int]] = {
     "image": {"input_tokens": 60, "output_tokens": 1056},
     "embedding": {"prompt_tokens": 60},
 }
+_SPENT, _RESERVED, _EXHAUSTED = range(3)  # a budget's shared numbers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,35 +87,45 @@ def _parse_prices(table: Table) -> dict[str, Price]:
 class Budget:
     """The tournament's spending: a call reserves its expected cost first and settles after.
 
-    Once a reservation would pass the limit, every later one is refused too.
+    Once a reservation would pass the limit, every later one is refused too. The totals live
+    in `shared` numbers; what a call of a model is expected to cost is learnt per process.
     """
 
-    def __init__(self, prices: PriceTable, limit: float | None, spent: float = 0.0):
+    def __init__(
+        self, prices: PriceTable, limit: float | None, spent: float = 0.0, shared: Shared = THREADS
+    ):
         self.prices = prices
         self.limit = limit
-        self.spent = spent
-        self.exhausted = False
-        self._reserved = 0.0
+        self._lock = shared.lock()
+        self._totals = shared.numbers(3)  # spent, reserved, exhausted (0 or 1)
+        self._totals[_SPENT] = spent
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}
-        self._lock = threading.Lock()
+
+    @property
+    def spent(self) -> float:
+        """US dollars spent so far (estimated)."""
+        with self._lock:
+            return self._totals[_SPENT]
 
     def reserve(self, kind: str, model: str) -> float | None:
         """The amount reserved for the call, or None when it would pass the limit."""
+        totals = self._totals
         with self._lock:
             total, count = self._seen.get((kind, model), (0.0, 0))
             expected = total / count if count else self.prices.nominal(kind, model)
-            over = self.limit is not None and self.spent + self._reserved + expected > self.limit
-            self.exhausted = self.exhausted or over
-            if self.exhausted:
+            committed = totals[_SPENT] + totals[_RESERVED] + expected
+            if totals[_EXHAUSTED] or (self.limit is not None and committed > self.limit):
+                totals[_EXHAUSTED] = 1
                 return None
-            self._reserved += expected
+            totals[_RESERVED] += expected
             return expected
 
     def settle(self, kind: str, model: str, reserved: float, actual: float | None) -> None:
         """Replaces a reservation by the call's cost (None: the call failed, no cost known)."""
+        totals = self._totals
         with self._lock:
-            self._reserved -= reserved
+            totals[_RESERVED] -= reserved
             if actual is not None:
-                self.spent += actual
+                totals[_SPENT] += actual
                 total, count = self._seen.get((kind, model), (0.0, 0))
                 self._seen[(kind, model)] = (total + actual, count + 1)

@@ -13,13 +13,12 @@ from ..play import build_application
 from ..settings import GameSettings
 from ..storage import Store, open_store
 from .config import Endpoint, Tournament, game_settings
-from .coordinator import Coordinator
+from .coordinator import COMPLETE, FAILED, SKIPPED, STOPPED, Coordinator
 from .cost import PriceTable, embedding_usage
 from .limits import ProviderLimits
 from .prompts import Prompt
 from .transport import ClientPool
 
-COMPLETE, FAILED, STOPPED, SKIPPED = "complete", "failed", "stopped", "skipped"
 # The Burr actions that call a model: the kind of call, and which of the manifest's models.
 _MODEL_STEPS = {
     "generate": ("image", "image_model"),

@@ -3,15 +3,23 @@ a pause after a 429 — the limits of the file and the gate that enforces and co
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import threading
 import time
 
 from .fields import Table
+from .shared import THREADS, Shared
 
 # Like the openai client: a Retry-After of up to two minutes is waited out, a longer one is not.
 MAX_PAUSE_S = 120.0
+# Where a gate keeps its numbers: the token bucket, the pause, then the counters it reports.
+_TOKENS, _STAMP, _PAUSED_UNTIL, _IN_FLIGHT, _CALLS, _ERRORS, _RETRIES, _RATE_LIMITED = range(8)
+_COUNTERS = {
+    "calls": _CALLS,
+    "errors": _ERRORS,
+    "retries": _RETRIES,
+    "rate_limited": _RATE_LIMITED,
+    "in_flight": _IN_FLIGHT,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,18 +55,18 @@ def parse_limits(table: Table, providers: tuple[str, ...]) -> dict[str, Provider
 
 class Gate:
     """Admits an endpoint's requests: a slot in flight, a token per minute's share, no request
-    while a 429's Retry-After lasts; counts calls, errors, retries and 429s."""
+    while a 429's Retry-After lasts; counts calls, errors, retries and 429s. Its state lives in
+    `shared` primitives, so one gate can hold for threads or for processes."""
 
-    def __init__(self, limits: ProviderLimits):
-        self._slots = threading.BoundedSemaphore(limits.max_in_flight)
-        self._lock = threading.Lock()
+    def __init__(self, limits: ProviderLimits, shared: Shared = THREADS):
+        self._slots = shared.semaphore(limits.max_in_flight)
+        self._lock = shared.lock()
         rate = limits.requests_per_minute
         self._rate = rate / 60 if rate else None
         self._burst = max(1.0, self._rate or 1.0)  # a second's worth of requests at once
-        self._tokens = self._burst
-        self._stamp = time.monotonic()
-        self._paused_until = 0.0
-        self.counts: collections.Counter[str] = collections.Counter()
+        self._values = shared.numbers(_RATE_LIMITED + 1)
+        self._values[_TOKENS] = self._burst
+        self._values[_STAMP] = time.monotonic()  # system-wide on Linux: the same in every process
 
     def enter(self) -> None:
         """Blocks until the request may go."""
@@ -66,39 +74,39 @@ class Gate:
         while (wait := self._wait_s()) > 0:
             time.sleep(wait)
         with self._lock:
-            self.counts["in_flight"] += 1
+            self._values[_IN_FLIGHT] += 1
 
     def _wait_s(self) -> float:
         """Seconds to wait before trying again, or 0 after taking a token."""
+        values = self._values
         with self._lock:
             now = time.monotonic()
-            if now < self._paused_until:
-                return self._paused_until - now
+            if now < values[_PAUSED_UNTIL]:
+                return values[_PAUSED_UNTIL] - now
             if self._rate is None:
                 return 0.0
-            self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
-            self._stamp = now
-            if self._tokens >= 1:
-                self._tokens -= 1
+            tokens = values[_TOKENS] + (now - values[_STAMP]) * self._rate
+            values[_TOKENS], values[_STAMP] = min(self._burst, tokens), now
+            if values[_TOKENS] >= 1:
+                values[_TOKENS] -= 1
                 return 0.0
-            return (1 - self._tokens) / self._rate
+            return (1 - values[_TOKENS]) / self._rate
 
     def leave(self, status: int | None, retry: bool, retry_after_s: float | None) -> None:
         """Records a finished request (status None: no response, e.g. a timeout)."""
+        values = self._values
         with self._lock:
-            self.counts["in_flight"] -= 1
-            self.counts["calls"] += 1
-            self.counts["retries"] += retry
-            self.counts["errors"] += status is None or status >= 400
-            self.counts["rate_limited"] += status == 429
+            values[_IN_FLIGHT] -= 1
+            values[_CALLS] += 1
+            values[_RETRIES] += retry
+            values[_ERRORS] += status is None or status >= 400
+            values[_RATE_LIMITED] += status == 429
             if status == 429 and retry_after_s and retry_after_s <= MAX_PAUSE_S:
-                self._paused_until = max(self._paused_until, time.monotonic() + retry_after_s)
+                paused_until = time.monotonic() + retry_after_s
+                values[_PAUSED_UNTIL] = max(values[_PAUSED_UNTIL], paused_until)
         self._slots.release()
 
     def stats(self) -> dict[str, int]:
         """The counters now."""
         with self._lock:
-            return {
-                key: self.counts[key]
-                for key in ("calls", "errors", "retries", "rate_limited", "in_flight")
-            }
+            return {key: int(self._values[index]) for key, index in _COUNTERS.items()}

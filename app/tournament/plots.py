@@ -19,7 +19,7 @@ PAIR_GRID_PNG = "pair_grid.png"
 def distance_by_turn(turns: pd.DataFrame) -> Figure:
     """Mean cosine distance to the start prompt by turn: one panel per level, a line per pair."""
     levels = level_order(set(turns["level"]))
-    figure = Figure(figsize=(4.2 * len(levels), 3.8))
+    figure = Figure(figsize=(4.2 * len(levels), 3.8), layout="constrained")
     axes = figure.subplots(1, len(levels), sharey=True, squeeze=False)
     means = turns.groupby(["level", "captioner", "painter", "turn"])["distance_to_start"].mean()
     for axis, level in zip(axes[0], levels, strict=True):
@@ -38,8 +38,9 @@ def distance_by_turn(turns: pd.DataFrame) -> Figure:
     axes[0][0].set_ylabel("mean distance to the start prompt")
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
-        figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
-    figure.tight_layout(rect=(0, 0.08 + 0.03 * (len(labels) // 4), 1, 1))
+        figure.legend(
+            handles, labels, loc="outside lower center", ncol=min(4, len(labels)), fontsize=8
+        )
     return figure
 
 
@@ -49,7 +50,9 @@ def pair_grid(turns: pd.DataFrame) -> Figure:
         index="captioner", columns="painter", values="distance_to_start", aggfunc="mean"
     )
     values = grid.to_numpy(dtype=float)
-    figure = Figure(figsize=(3.0 + 1.3 * grid.shape[1], 1.4 + 0.6 * grid.shape[0]))
+    figure = Figure(
+        figsize=(3.0 + 1.3 * grid.shape[1], 1.4 + 0.6 * grid.shape[0]), layout="constrained"
+    )
     axis = figure.subplots()
     image = axis.imshow(values, cmap="viridis_r", aspect="auto")
     axis.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
@@ -63,7 +66,6 @@ def pair_grid(turns: pd.DataFrame) -> Figure:
         colour = "black" if value < middle else "white"  # viridis_r is light at the low end
         axis.text(column, row, f"{value:.3f}", ha="center", va="center", color=colour)
     figure.colorbar(image, ax=axis, label="mean distance")
-    figure.tight_layout()
     return figure
 
 

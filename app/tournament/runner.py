@@ -77,6 +77,9 @@ def run_tournament(
         "max_cost": tournament.max_cost,
         "spent": float(before["cost_usd"].sum()),
         "turns_done": len(before),
+        "offline_endpoints": tuple(
+            endpoint.label for endpoint in tournament.endpoints() if not endpoint.uses_http
+        ),
     }
     setup = GameSetup(
         out=tournament.out,

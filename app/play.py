@@ -201,11 +201,14 @@ def _prepare(
     else:
         manifest = {**saved, "turns_planned": turns}
     write_manifest(store, manifest)  # before the game is handed out, the run exists
-    # During the game, writes land in the background, in order; after it, the store is plain.
-    game_store = PipelinedStore(store)
+    # During the game, remote writes land in the background, in order, and each step waits for
+    # them at its end; local writes are quicker than handing them to another thread.
+    game_store: Store = PipelinedStore(store) if store.remote else store
     persister = StoreStatePersister(game_store)
     manifest_hook = ManifestHook(game_store, manifest)
-    hooks: list[Any] = [ArtifactHook(game_store), manifest_hook, FlushHook(game_store)]
+    hooks: list[Any] = [ArtifactHook(game_store), manifest_hook]
+    if isinstance(game_store, PipelinedStore):
+        hooks.append(FlushHook(game_store))
     if on_step is not None:
         hooks.append(ProgressHook(on_step))
     builder = (

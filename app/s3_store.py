@@ -39,6 +39,8 @@ def _error_code(error: botocore.exceptions.ClientError) -> str:
 class S3Store:
     """A prefix in a bucket; each put is atomic (an object appears whole or not at all)."""
 
+    remote = True
+
     def __init__(self, bucket: str, prefix: str, client: Any):
         self.bucket = bucket
         self.prefix = prefix.strip("/")

@@ -27,6 +27,7 @@ class Store(Protocol):
     """A flat namespace of artifacts: keys like 'image_001.png' under one location."""
 
     location: str
+    remote: bool  # whether each write is a network round trip (then games pipeline them)
 
     def uri(self, key: str) -> str:
         """The address a reader (e.g. the caption dataflow) opens for key."""
@@ -55,6 +56,8 @@ class Store(Protocol):
 
 class LocalStore:
     """A folder on disk; writes go to a temporary file first and are renamed into place."""
+
+    remote = False
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).expanduser().resolve()

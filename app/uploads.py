@@ -101,6 +101,7 @@ class PipelinedStore:
     def __init__(self, store: Store):
         self.store = store
         self.location = store.location
+        self.remote = store.remote
         self.uploader = OrderedUploader(store.write_bytes)
 
     def uri(self, key: str) -> str:

@@ -14,14 +14,26 @@ from .prompts import level_order
 
 DISTANCE_BY_TURN_PNG = "distance_by_turn.png"
 PAIR_GRID_PNG = "pair_grid.png"
+_LEGEND_COLUMNS, _LEGEND_ROW_IN = 4, 0.2
 
 
 def distance_by_turn(turns: pd.DataFrame) -> Figure:
     """Mean cosine distance to the start prompt by turn: one panel per level, a line per pair."""
     levels = level_order(set(turns["level"]))
-    figure = Figure(figsize=(4.2 * len(levels), 3.8), layout="constrained")
-    axes = figure.subplots(1, len(levels), sharey=True, squeeze=False)
     means = turns.groupby(["level", "captioner", "painter", "turn"])["distance_to_start"].mean()
+    pairs = means.index.droplevel(["level", "turn"]).unique()
+    legend_rows = -(-len(pairs) // _LEGEND_COLUMNS)
+    # Margins in inches, set by hand: an automatic layout measures every text twice over.
+    width, height = 4.2 * len(levels), 3.4 + _LEGEND_ROW_IN * legend_rows
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(
+        left=0.75 / width,
+        right=1 - 0.15 / width,
+        top=1 - 0.35 / height,
+        bottom=(0.6 + _LEGEND_ROW_IN * legend_rows) / height,
+        wspace=0.08,
+    )
+    axes = figure.subplots(1, len(levels), sharey=True, squeeze=False)
     for axis, level in zip(axes[0], levels, strict=True):
         for (captioner, painter), line in means.loc[level].groupby(level=[0, 1]):
             axis.plot(
@@ -39,7 +51,7 @@ def distance_by_turn(turns: pd.DataFrame) -> Figure:
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         figure.legend(
-            handles, labels, loc="outside lower center", ncol=min(4, len(labels)), fontsize=8
+            handles, labels, loc="lower center", ncol=min(_LEGEND_COLUMNS, len(labels)), fontsize=8
         )
     return figure
 
@@ -50,9 +62,7 @@ def pair_grid(turns: pd.DataFrame) -> Figure:
         index="captioner", columns="painter", values="distance_to_start", aggfunc="mean"
     )
     values = grid.to_numpy(dtype=float)
-    figure = Figure(
-        figsize=(3.0 + 1.3 * grid.shape[1], 1.4 + 0.6 * grid.shape[0]), layout="constrained"
-    )
+    figure = Figure(figsize=(3.0 + 1.3 * grid.shape[1], 1.4 + 0.6 * grid.shape[0]))
     axis = figure.subplots()
     image = axis.imshow(values, cmap="viridis_r", aspect="auto")
     axis.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
@@ -66,6 +76,7 @@ def pair_grid(turns: pd.DataFrame) -> Figure:
         colour = "black" if value < middle else "white"  # viridis_r is light at the low end
         axis.text(column, row, f"{value:.3f}", ha="center", va="center", color=colour)
     figure.colorbar(image, ax=axis, label="mean distance")
+    figure.tight_layout()
     return figure
 
 

@@ -1,12 +1,15 @@
 """A 2×2 offline tournament: 12 games, 36 turn rows, stopped by --max-cost or Ctrl-C, resumed."""
 
 import argparse
+import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from image_telephone.cli_tournament import add_tournament_commands
+from image_telephone.providers import offline
 from image_telephone.tournament import ProcessExecutor, load_tournament, run_tournament
 from image_telephone.tournament.coordinator import INTERRUPTED
 
@@ -136,3 +139,25 @@ def test_processes_executor_gives_the_thread_executors_table(tmp_path):
     pd.testing.assert_frame_equal(
         processes.turns.drop(columns=VOLATILE), threads.turns.drop(columns=VOLATILE)
     )
+
+
+def test_distances_are_measured_from_each_games_own_captions_and_prompt(tmp_path):
+    tournament = load_tournament(write_tournament(tmp_path, THREE_PROMPTS + OFFLINE_PAIRS))
+    turns = run_tournament(tournament).turns
+
+    def cosine_distance(a, b):
+        return 1 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+
+    for run, game in turns.groupby("run_name"):
+        folder = tmp_path / "out" / run
+        vectors = [
+            np.asarray(
+                json.loads((folder / f"metadata_{turn:03d}.json").read_text())["caption_embeddings"]
+            )
+            for turn in game["turn"]
+        ]
+        previous = start = np.asarray(offline.embed(game["prompt"].iloc[0]))
+        for vector, (_, row) in zip(vectors, game.iterrows(), strict=True):
+            assert row["distance_to_start"] == pytest.approx(cosine_distance(vector, start))
+            assert row["distance_to_previous"] == pytest.approx(cosine_distance(vector, previous))
+            previous = vector

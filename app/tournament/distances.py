@@ -52,9 +52,10 @@ class PromptEmbeddings:
         return f"{endpoint.label}|{model}|{digest}"
 
 
-def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """1 − cosine similarity."""
-    return float(1.0 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+def cosine_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 − cosine similarity of each row of a with the same row of b."""
+    dots = np.einsum("ij,ij->i", a, b)
+    return 1.0 - dots / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
 def add_distances(
@@ -62,17 +63,19 @@ def add_distances(
 ) -> pd.DataFrame:
     """The table with distance_to_start and distance_to_previous (turn 0: to the prompt), in
     place of the embeddings; rows stay in order (each game's turns are consecutive)."""
-    to_start = pd.Series(np.nan, index=turns.index)
-    to_previous = pd.Series(np.nan, index=turns.index)
+    to_start = np.full(len(turns), np.nan)
+    to_previous = np.full(len(turns), np.nan)
     for (label, model), group in turns.groupby(["endpoint", "embeddings_model"], sort=False):
         starts = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))
-        for _, game in group.groupby("run_name", sort=False):
-            start = previous = starts[game["prompt"].iloc[0]]
-            for index, values in zip(game.index, game[EMBEDDING], strict=True):
-                vector = np.asarray(values)
-                to_start[index] = cosine_distance(vector, start)
-                to_previous[index] = cosine_distance(vector, previous)
-                previous = vector
+        captions = np.vstack(group[EMBEDDING].to_numpy())
+        start = np.vstack([starts[prompt] for prompt in group["prompt"]])
+        games = group["run_name"].to_numpy()
+        same_game = np.concatenate(([False], games[1:] == games[:-1]))
+        previous = start.copy()
+        previous[same_game] = captions[np.flatnonzero(same_game) - 1]
+        rows = turns.index.get_indexer(group.index)
+        to_start[rows] = cosine_distances(captions, start)
+        to_previous[rows] = cosine_distances(captions, previous)
     position = turns.columns.get_loc("caption") + 1
     turns = turns.drop(columns=EMBEDDING)
     turns.insert(position, "distance_to_previous", to_previous)

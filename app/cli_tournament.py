@@ -61,7 +61,7 @@ def add_tournament_commands(
         "ray: Ray tasks on a local instance or a cluster",
     )
     parser.add_argument(
-        "--processes", type=_positive(int), help="worker processes (default: the CPU count)"
+        "--processes", type=_positive(int), help="worker processes (default: twice the CPU count)"
     )
     parser.add_argument("--ray-address", help="a Ray cluster (default: start a local one)")
     parser.add_argument(

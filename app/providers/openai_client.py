@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import openai
 
@@ -19,8 +20,10 @@ def build_openai_client(
     api_key: str | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    http_client: Any = None,
 ) -> openai.OpenAI:
-    """An OpenAI client from arguments, else OPENAI_BASE_URL / OPENAI_API_KEY."""
+    """An OpenAI client from arguments, else OPENAI_BASE_URL / OPENAI_API_KEY (http_client: an
+    httpx2 client of the caller's, e.g. with its own transport)."""
     base_url = base_url or os.environ.get("OPENAI_BASE_URL")
     api_key = api_key or os.environ.get("OPENAI_API_KEY")
     if not api_key:
@@ -32,5 +35,9 @@ def build_openai_client(
         api_key = _PLACEHOLDER_KEY
     # The client retries 429/5xx/timeouts itself, honouring Retry-After, with backoff.
     return openai.OpenAI(
-        base_url=base_url, api_key=api_key, max_retries=max_retries, timeout=timeout_s
+        base_url=base_url,
+        api_key=api_key,
+        max_retries=max_retries,
+        timeout=timeout_s,
+        http_client=http_client,
     )

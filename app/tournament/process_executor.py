@@ -38,11 +38,14 @@ def _play_share(specs: list[GameSpec], setup: GameSetup, threads: int) -> list[G
 
 
 class ProcessExecutor:
-    """`processes` worker processes (default: the CPU count), concurrency games in all."""
+    """`processes` worker processes (default: twice the CPU count), concurrency games in all.
+
+    Games mostly wait on the network, so more processes than cores pay off: each process's
+    threads queue for its GIL when answers arrive together, and fewer threads queue for less."""
 
     def __init__(self, concurrency: int, processes: int | None = None):
         self.concurrency = concurrency
-        self.processes = max(1, min(processes or os.cpu_count() or 1, concurrency))
+        self.processes = max(1, min(processes or 2 * (os.cpu_count() or 1), concurrency))
         self.coordinator: Coordinator | None = None
         self.client_limits: dict[str, ProviderLimits] = {}
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 
 import numpy as np
 import pandas as pd
 
+from ..channel import Channel
 from ..providers.offline import embed
 from ..storage import Store
-from .config import Endpoint
+from .config import Endpoint, Tournament, game_settings
 from .results import EMBEDDING
 from .transport import ClientPool
+
+logger = logging.getLogger(__name__)
 
 CACHE_KEY = "prompt_embeddings.json"
 
@@ -50,6 +55,54 @@ class PromptEmbeddings:
     def _key(endpoint: Endpoint, model: str, text: str) -> str:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         return f"{endpoint.label}|{model}|{digest}"
+
+
+def embedders(tournament: Tournament, clients: ClientPool) -> list[tuple[Endpoint, str]]:
+    """Each captioner's endpoint and embeddings model, resolved as its games resolve it."""
+    painter, seed = tournament.painters[0], tournament.seeds[0]
+    return list(
+        dict.fromkeys(
+            (
+                captioner.endpoint,
+                Channel(
+                    game_settings(captioner, painter, seed),
+                    openai_client=clients.client(captioner.endpoint),
+                ).models()["embeddings_model"],
+            )
+            for captioner in tournament.captioners
+        )
+    )
+
+
+class PromptPrefetch:
+    """Fetches the start prompts' vectors on a background thread while the games play, so the
+    results do not wait for that call; a failure is left to add_distances, which asks again."""
+
+    def __init__(
+        self, embeddings: PromptEmbeddings, wanted: list[tuple[Endpoint, str]], prompts: list[str]
+    ):
+        self.embeddings = embeddings
+        self.wanted = wanted
+        self.prompts = prompts
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Starts the fetch (once; later calls do nothing)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._fetch, name="prompt-embeddings")
+            self._thread.start()
+
+    def join(self) -> None:
+        """Waits for the fetch, if it started."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def _fetch(self) -> None:
+        for endpoint, model in self.wanted:
+            try:
+                self.embeddings.vectors(endpoint, model, self.prompts)
+            except Exception as error:  # asked again, and reported, by add_distances
+                logger.info("prompt embeddings from %s not prefetched: %s", endpoint.label, error)
 
 
 def cosine_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..storage import open_store
 from .config import Tournament
-from .distances import PromptEmbeddings, add_distances
+from .distances import PromptEmbeddings, PromptPrefetch, add_distances, embedders
 from .executors import Executor, ThreadExecutor
 from .games import FAILED, GameSetup, plan_games
 from .leaderboard import level_leaderboard, pair_leaderboard
@@ -93,22 +93,28 @@ def run_tournament(
     try:
         for endpoint in tournament.endpoints():
             services.clients.client(endpoint)  # a missing API key fails here, before any call
+        results = root.child(RESULTS)
+        embeddings = PromptEmbeddings(results, services.clients)
+        prompts = [prompt.text for prompt in tournament.prompts]
+        prefetch = PromptPrefetch(embeddings, embedders(tournament, services.clients), prompts)
         if progress is not None:
             progress.begin(len(specs), len(specs) * tournament.turns, len(before))
 
         def tick() -> None:
+            # The games are under way (worker processes started): the prompts' vectors now.
+            prefetch.start()
             if progress is not None:
                 progress.update(services.coordinator.snapshot())
 
         try:
             outcomes = executor.run(specs, setup, tick)
         finally:
+            prefetch.join()
             if progress is not None:
                 progress.end()
-        results = root.child(RESULTS)
         turns = collect_turns(root, specs, tournament.name, tournament.turns, tournament.prices)
         endpoints = {endpoint.label: endpoint for endpoint in tournament.endpoints()}
-        turns = add_distances(turns, PromptEmbeddings(results, services.clients), endpoints)
+        turns = add_distances(turns, embeddings, endpoints)
         snapshot = services.coordinator.snapshot()  # after the start prompts' embeddings calls
     finally:
         executor.close()

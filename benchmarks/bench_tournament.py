@@ -1,6 +1,7 @@
 """Times a 12-pair × 10-prompt × 5-turn tournament against the test server adding 100 ms to
-every call: at concurrency 32 (processes and threads) against the ideal (calls × 100 ms / 32),
-and against concurrency 1, extrapolated from a measured subset of the same games."""
+every call: at concurrency 32 (the processes executor three times, its median judged; threads
+once, for comparison) against the ideal (calls × 100 ms / 32), and against concurrency 1,
+extrapolated from a measured subset of the same games."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ CAPTIONERS = {
 }
 PAINTERS = {"gptimage1": "gpt-image-1", "dalle2": "dall-e-2", "dalle3": "dall-e-3"}
 SUBSET_PAIRS = 2  # concurrency 1 is timed on 2 captioners × 2 painters × 1 prompt (4 games)
+REPEATS = 3  # the machine is noisy: the processes executor's median of three is judged
 MAX_RATIO_TO_IDEAL, MIN_SPEEDUP = 1.5, 20.0
 
 
@@ -137,10 +139,8 @@ def main() -> int:
     print(
         f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; server in its own process"
     )
-    runs = [
-        timed(here, base_url, "processes", CONCURRENCY),
-        timed(here, base_url, "threads", CONCURRENCY),
-    ]
+    runs = [timed(here, base_url, "processes", CONCURRENCY) for _ in range(REPEATS)]
+    runs.append(timed(here, base_url, "threads", CONCURRENCY))
     subset = timed(here, base_url, "threads", 1, subset=True)
     here.send("stop")
     full_games = runs[0]["games"]
@@ -152,19 +152,21 @@ def main() -> int:
     header = f"{'executor':<10} {'calls':>6} {'wall s':>7} {'games s':>8} {'ideal s':>8} "
     header += f"{'× ideal':>8} {'speedup':>8} {'CPU s':>6} {'ms/turn CPU':>12} {'server ms':>10}"
     print(header)
-    best = None
+    judged = []
     for run in runs:
         ideal = run["calls"] * DELAY_S / run["concurrency"]
         ratio, speedup = run["wall_s"] / ideal, sequential_s / run["wall_s"]
-        best = min(best or (ratio, speedup), (ratio, speedup))
+        if run["executor"] == "processes":
+            judged.append((ratio, speedup))
         print(
             f"{run['executor']:<10} {run['calls']:>6} {run['wall_s']:>7.2f} {run['games_s']:>8.2f} "
             f"{ideal:>8.2f} {ratio:>8.2f} {speedup:>8.1f} {run['cpu_s']:>6.1f} "
             f"{1000 * run['cpu_s'] / (run['games'] * TURNS):>12.1f} {run['server_ms']:>10.1f}"
         )
-    ratio, speedup = best
+    ratio, speedup = sorted(judged)[len(judged) // 2]
     fast, faster = ratio <= MAX_RATIO_TO_IDEAL, speedup >= MIN_SPEEDUP
     print(
+        f"processes, median of {len(judged)}: {ratio:.2f}× ideal, {speedup:.1f}× concurrency 1; "
         f"targets: ≤ {MAX_RATIO_TO_IDEAL}× ideal: {'met' if fast else 'missed'}; "
         f"≥ {MIN_SPEEDUP:g}× concurrency 1: {'met' if faster else 'missed'}"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 
 import numpy as np
 import pandas as pd
@@ -74,35 +73,16 @@ def embedders(tournament: Tournament, clients: ClientPool) -> list[tuple[Endpoin
     )
 
 
-class PromptPrefetch:
-    """Fetches the start prompts' vectors on a background thread while the games play, so the
-    results do not wait for that call; a failure is left to add_distances, which asks again."""
-
-    def __init__(
-        self, embeddings: PromptEmbeddings, wanted: list[tuple[Endpoint, str]], prompts: list[str]
-    ):
-        self.embeddings = embeddings
-        self.wanted = wanted
-        self.prompts = prompts
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Starts the fetch (once; later calls do nothing)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._fetch, name="prompt-embeddings")
-            self._thread.start()
-
-    def join(self) -> None:
-        """Waits for the fetch, if it started."""
-        if self._thread is not None:
-            self._thread.join()
-
-    def _fetch(self) -> None:
-        for endpoint, model in self.wanted:
-            try:
-                self.embeddings.vectors(endpoint, model, self.prompts)
-            except Exception as error:  # asked again, and reported, by add_distances
-                logger.info("prompt embeddings from %s not prefetched: %s", endpoint.label, error)
+def prefetch_vectors(
+    embeddings: PromptEmbeddings, wanted: list[tuple[Endpoint, str]], prompts: list[str]
+) -> None:
+    """Fetches the prompts' vectors for each (endpoint, model) into the cache; a failure is left
+    to add_distances, which asks again for whatever is missing and reports it."""
+    for endpoint, model in wanted:
+        try:
+            embeddings.vectors(endpoint, model, prompts)
+        except Exception as error:
+            logger.info("prompt embeddings from %s not prefetched: %s", endpoint.label, error)
 
 
 def cosine_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

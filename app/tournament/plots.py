@@ -80,6 +80,22 @@ def pair_grid(turns: pd.DataFrame) -> Figure:
     return figure
 
 
+def warm_up() -> None:
+    """Draws both figures from a two-turn table and throws them away: a process's first figure
+    loads fonts and fills matplotlib's caches, which is better done while the games play."""
+    turns = pd.DataFrame(
+        {
+            "level": ["easy", "easy"],
+            "captioner": ["c", "c"],
+            "painter": ["p", "p"],
+            "turn": [0, 1],
+            "distance_to_start": [0.1, 0.2],
+        }
+    )
+    png(distance_by_turn(turns))
+    png(pair_grid(turns))
+
+
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes."""
     out = io.BytesIO()

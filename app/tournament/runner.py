@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import pandas as pd
 
 from ..storage import open_store
+from . import plots
 from .config import Tournament
-from .distances import PromptEmbeddings, PromptPrefetch, add_distances, embedders
+from .distances import PromptEmbeddings, add_distances, embedders, prefetch_vectors
 from .executors import Executor, ThreadExecutor
 from .games import FAILED, GameSetup, plan_games
 from .leaderboard import level_leaderboard, pair_leaderboard
@@ -54,6 +57,30 @@ class TournamentResult:
         return int((self.games["status"] == FAILED).sum())
 
 
+class _WhileGamesPlay:
+    """Runs the results' slow first steps (the prompts' vectors, the first figure) on a thread
+    while the games play, instead of after the last one."""
+
+    def __init__(self, *steps: Callable[[], None]):
+        self.steps = steps
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Starts the steps (once; later calls do nothing)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="results-preparation")
+            self._thread.start()
+
+    def join(self) -> None:
+        """Waits for the steps, if they started."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        for step in self.steps:
+            step()
+
+
 def run_tournament(
     tournament: Tournament,
     executor: Executor | None = None,
@@ -96,20 +123,22 @@ def run_tournament(
         results = root.child(RESULTS)
         embeddings = PromptEmbeddings(results, services.clients)
         prompts = [prompt.text for prompt in tournament.prompts]
-        prefetch = PromptPrefetch(embeddings, embedders(tournament, services.clients), prompts)
+        wanted = embedders(tournament, services.clients)
+        preparation = _WhileGamesPlay(
+            lambda: prefetch_vectors(embeddings, wanted, prompts), plots.warm_up
+        )
         if progress is not None:
             progress.begin(len(specs), len(specs) * tournament.turns, len(before))
 
         def tick() -> None:
-            # The games are under way (worker processes started): the prompts' vectors now.
-            prefetch.start()
+            preparation.start()  # the games are under way, worker processes started
             if progress is not None:
                 progress.update(services.coordinator.snapshot())
 
         try:
             outcomes = executor.run(specs, setup, tick)
         finally:
-            prefetch.join()
+            preparation.join()
             if progress is not None:
                 progress.end()
         turns = collect_turns(root, specs, tournament.name, tournament.turns, tournament.prices)

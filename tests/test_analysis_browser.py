@@ -139,6 +139,8 @@ def _settled(browser: DevTools, turn: int) -> dict:
 
     def check():
         state = browser.evaluate(_PAGE_STATE)
+        if state is None:  # the expression threw: the page has no body yet
+            return None
         done = state["state"] == "notRunning" and state["images"] == 3
         return state if done and f"turn {turn}\n" in state["text"] else None
 

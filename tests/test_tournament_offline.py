@@ -1,6 +1,7 @@
 """A 2×2 offline tournament: 12 games, 36 turn rows, stopped by --max-cost or Ctrl-C, resumed."""
 
 import argparse
+import gc
 import json
 import re
 
@@ -161,3 +162,14 @@ def test_distances_are_measured_from_each_games_own_captions_and_prompt(tmp_path
             assert row["distance_to_start"] == pytest.approx(cosine_distance(vector, start))
             assert row["distance_to_previous"] == pytest.approx(cosine_distance(vector, previous))
             previous = vector
+
+
+def test_cost_limit_holds_across_worker_processes(tmp_path):
+    body = THREE_PROMPTS + "concurrency = 4\nmax_cost = 0.3\n" + OFFLINE_PAIRS + PAINTING_PRICE
+    tournament = load_tournament(write_tournament(tmp_path, body))
+    result = run_tournament(tournament, ProcessExecutor(4, processes=2))
+    assert result.snapshot["stop_reason"] == "cost limit reached ($0.3)"
+    assert 0 < len(result.turns) < 36
+    assert result.turns["cost_usd"].sum() <= 0.3 + 1e-9
+    assert set(result.games["status"]) <= {"complete", "stopped", "skipped"}
+    assert gc.isenabled()  # the results were built with the collector paused, then restored

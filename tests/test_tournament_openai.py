@@ -1,6 +1,8 @@
 """Tournaments against a real OpenAI-compatible server: 429s and 500s retried and counted, a
-game whose calls always fail reported failed while the rest finish, limits kept, no secrets."""
+game whose calls always fail reported failed while the rest finish, limits kept (across worker
+processes too), no secrets."""
 
+import multiprocessing
 import threading
 import time
 
@@ -13,7 +15,8 @@ from image_telephone.tournament import load_tournament, run_tournament
 from image_telephone.tournament.config import Endpoint
 from image_telephone.tournament.coordinator import Coordinator
 from image_telephone.tournament.cost import PriceTable
-from image_telephone.tournament.limits import ProviderLimits
+from image_telephone.tournament.limits import Gate, ProviderLimits
+from image_telephone.tournament.shared import ProcessShared
 from image_telephone.tournament.transport import LimitedTransport, build_client
 
 from .test_tournament_config import write_tournament
@@ -186,3 +189,38 @@ def test_connection_errors_are_retried_and_client_errors_are_not():
     assert attempts == ["/good", "/good", "/bad"]
     stats = coordinator.snapshot()["endpoints"]["api"]
     assert (stats["calls"], stats["errors"], stats["retries"]) == (3, 2, 1)
+
+
+def _hold_the_gate(gate: Gate, holders, most, lock, seconds: float) -> None:
+    for _ in range(3):
+        gate.enter()
+        with lock:
+            holders.value += 1
+            most.value = max(most.value, holders.value)
+        time.sleep(seconds)
+        with lock:
+            holders.value -= 1
+        gate.leave(200, False, None)
+
+
+def test_a_process_shared_gate_caps_requests_in_flight_across_processes():
+    context = multiprocessing.get_context()
+    gate = Gate(ProviderLimits(max_in_flight=2), ProcessShared())
+    holders, most, lock = context.RawValue("i", 0), context.RawValue("i", 0), context.Lock()
+    workers = [
+        context.Process(target=_hold_the_gate, args=(gate, holders, most, lock, 0.05))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert most.value == 2  # four processes wanted in; two at a time got in
+    assert gate.stats() == {
+        "calls": 12,
+        "errors": 0,
+        "retries": 0,
+        "rate_limited": 0,
+        "in_flight": 0,
+    }

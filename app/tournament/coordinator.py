@@ -17,7 +17,6 @@ INTERRUPTED = "interrupted"
 _STOP_REASONS = (COST_LIMIT, INTERRUPTED)  # kept as a number: index + 1, 0 while running
 COMPLETE, FAILED, STOPPED, SKIPPED = "complete", "failed", "stopped", "skipped"
 GAME_STATUSES = (COMPLETE, FAILED, STOPPED, SKIPPED)
-_MODEL_STEPS = frozenset({"generate", "caption", "analyze"})
 _TURNS_DONE, _STOP, _GAMES = 0, 1, 2  # then one number per game status
 
 
@@ -68,11 +67,12 @@ class Coordinator:
         """Books a finished call's cost."""
         self.budget.settle(kind, model, reserved, actual)
 
-    def step_done(self, endpoint: str, step: str) -> None:
-        """Counts a finished game step (a turn ends with 'analyze')."""
+    def step_done(self, endpoint: str, step: str, called_model: bool) -> None:
+        """Counts a finished game step (a turn ends with 'analyze') and, for an endpoint without
+        HTTP, the model call it made."""
         with self._lock:
             self._numbers[_TURNS_DONE] += step == "analyze"
-            if endpoint in self._offline and step in _MODEL_STEPS:
+            if endpoint in self._offline and called_model:
                 self._model_steps[self._offline[endpoint]] += 1
 
     def game_done(self, status: str) -> None:

@@ -171,7 +171,7 @@ def _play(spec: GameSpec, setup: GameSetup, services: Services, store: Store) ->
             if kind:
                 coordinator.settle(kind, model, reserved, actual)
         steps += 1
-        coordinator.step_done(spec.endpoint.label, action.name)
+        coordinator.step_done(spec.endpoint.label, action.name, called_model=kind is not None)
     return GameOutcome(spec.run_name, COMPLETE, len(app.state["metadata_keys"]))
 
 

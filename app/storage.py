@@ -64,7 +64,7 @@ class LocalStore:
         self.location = str(self.root)
 
     def _path(self, key: str) -> Path:
-        return self.root / key
+        return Path(self.uri(key))
 
     def uri(self, key: str) -> str:
         return os.path.join(self.location, key)

@@ -21,9 +21,9 @@ from .play import DEFAULT_OUT, DEFAULT_PROJECT, GameResult, play
 from .progress import CountProgress, TurnProgress, snippet
 from .settings import MODES, PROVIDERS, default_provider, mixed_prompt
 from .storage import open_store, validate_run_name
+from .terminal import console
 from .titling import DEFAULT_STOPS, TitleSettings, title_folder
 
-console = Console(stderr=True)
 DEFAULT_TURNS = 5
 _RESUME_HINT = "; finished turns are saved: run the same command again to resume"
 

@@ -6,11 +6,8 @@ import argparse
 import subprocess
 from collections.abc import Callable
 
-from rich.console import Console
-
 from .play import DEFAULT_OUT
-
-console = Console(stderr=True)
+from .terminal import console
 
 
 def add_analysis_commands(

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from .terminal import console
+
 if TYPE_CHECKING:
     import pandas as pd
 
-console = Console(stderr=True)
 _SHOWN_PAIRS = 10
 
 

@@ -29,3 +29,9 @@ class RunConflictError(TelephoneError):
     """A saved run exists with different parameters."""
 
     exit_code = 5
+
+
+class RunLockedError(TelephoneError):
+    """Another process holds the run: one writer per run at a time."""
+
+    exit_code = 5

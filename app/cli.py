@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __doc__ as package_doc
+from .child_process import run_until_signalled
 from .cli_analysis import add_analysis_commands
 from .cli_tournament import add_tournament_commands
 from .errors import InputError, ProviderError, TelephoneError
@@ -299,7 +299,7 @@ def _ui(args: argparse.Namespace) -> int:
         "--port",
         str(args.port),
     ]
-    return subprocess.call(command)
+    return run_until_signalled(command, name="the Burr UI")
 
 
 def _pictures(args: argparse.Namespace) -> int:

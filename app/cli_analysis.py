@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 from collections.abc import Callable
 
+from .child_process import run_until_signalled
 from .play import DEFAULT_OUT
 from .terminal import console
 
@@ -70,4 +70,4 @@ def _explore(args: argparse.Namespace) -> int:
 
     command, environment = explorer_command(args.runs, args.port, args.s3_endpoint)
     console.print(f"explorer on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
-    return subprocess.call(command, env=environment)
+    return run_until_signalled(command, env=environment, name="the explorer")

@@ -36,6 +36,28 @@ def _error_code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def check_bucket(client: Any, bucket: str) -> None:
+    """Fails fast on a missing bucket, missing credentials, an unreachable endpoint or no access."""
+    try:
+        client.head_bucket(Bucket=bucket)
+    except botocore.exceptions.ClientError as error:
+        code = _error_code(error)
+        if code in {"404", "NoSuchBucket", "NotFound"}:
+            raise StorageError(
+                f"bucket {bucket!r} does not exist at this endpoint; create it or fix "
+                "the name (and --s3-endpoint / AWS_ENDPOINT_URL)"
+            ) from error
+        raise StorageError(
+            f"bucket {bucket!r}: access denied ({code}); check your AWS credentials "
+            "(AWS_ACCESS_KEY_ID / AWS_PROFILE) and the bucket policy"
+        ) from error
+    except botocore.exceptions.BotoCoreError as error:
+        raise StorageError(
+            f"bucket {bucket!r}: the S3 endpoint could not be reached or credentials are "
+            f"missing ({type(error).__name__}); check --s3-endpoint and your AWS credentials"
+        ) from error
+
+
 class S3Store:
     """A prefix in a bucket; each put is atomic (an object appears whole or not at all)."""
 
@@ -113,24 +135,7 @@ class S3Store:
 
     def check_writable(self) -> None:
         """Fails fast, before any model call, on a missing bucket, bad credentials or no write."""
-        try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except botocore.exceptions.ClientError as error:
-            code = _error_code(error)
-            if code in {"404", "NoSuchBucket", "NotFound"}:
-                raise StorageError(
-                    f"bucket {self.bucket!r} does not exist at this endpoint; create it or fix "
-                    "the name (and --s3-endpoint / AWS_ENDPOINT_URL)"
-                ) from error
-            raise StorageError(
-                f"bucket {self.bucket!r}: access denied ({code}); check your AWS credentials "
-                "(AWS_ACCESS_KEY_ID / AWS_PROFILE) and the bucket policy"
-            ) from error
-        except botocore.exceptions.BotoCoreError as error:
-            raise StorageError(
-                f"bucket {self.bucket!r}: the S3 endpoint could not be reached or credentials are "
-                f"missing ({type(error).__name__}); check --s3-endpoint and your AWS credentials"
-            ) from error
+        check_bucket(self.client, self.bucket)
         probe = self._key(_WRITE_PROBE_KEY)
         try:
             self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"")

@@ -10,7 +10,7 @@ from burr.tracking.s3client import S3TrackingClient
 from burr.visibility.tracing import tracer_factory_context_var
 from hamilton.lifecycle import NodeExecutionHook
 
-from .s3_store import parse_s3_uri
+from .s3_store import check_bucket, make_s3_client, parse_s3_uri
 
 
 def _as_resume(parent_pointer: Any) -> Any:
@@ -41,13 +41,17 @@ class ResumableS3Tracker(S3TrackingClient):
 
 
 def make_tracker(tracker: bool | str, project: str, s3_endpoint: str | None = None) -> Any:
-    """None (no tracking), the local tracker (True), or the S3 tracker for 's3://bucket'."""
+    """None (no tracking), the local tracker (True), or the S3 tracker for 's3://bucket';
+    StorageError if that bucket is missing or out of reach."""
     if tracker is False or tracker is None:
         return None
     if tracker is True or tracker == "local":
         return ResumableLocalTracker(project=project)
     bucket, _ = parse_s3_uri(tracker)
     endpoint = s3_endpoint or os.environ.get("AWS_ENDPOINT_URL") or None
+    # Burr's tracker would first fail deep in building the app, with a raw boto3 traceback.
+    # No write probe: a stray key under data/{project}/ breaks the `burr` UI's S3 indexer.
+    check_bucket(make_s3_client(endpoint), bucket)
     return ResumableS3Tracker(project=project, bucket=bucket, endpoint_url=endpoint)
 
 

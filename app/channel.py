@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import io
 from types import ModuleType
 from typing import Any
 
@@ -12,6 +11,7 @@ from hamilton import driver
 
 from .dataflows import caption_images, generate_images, rewrite_captions
 from .errors import InputError, ProviderError
+from .images import as_png
 from .providers.openai_client import build_openai_client
 from .settings import GameSettings
 from .tracking import HamiltonNodeSpans
@@ -48,15 +48,6 @@ def provider_error(error: openai.APIError, what: str, model: str) -> ProviderErr
     status = getattr(error, "status_code", None)
     reason = f"HTTP {status}" if status else type(error).__name__
     return ProviderError(f"{model} failed to {what} ({reason}: {detail})")
-
-
-def _as_png(data: bytes) -> bytes:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        out = io.BytesIO()
-        image.save(out, format="PNG")
-        return out.getvalue()
 
 
 class Channel:
@@ -145,9 +136,7 @@ class Channel:
             )
         except ValueError as error:
             raise InputError(str(error)) from error
-        if loaded["image_mime_type"] == "image/png":
-            return loaded["image_bytes"]
-        return _as_png(loaded["image_bytes"])
+        return as_png(loaded["image_bytes"], image_url)
 
     def caption(
         self,

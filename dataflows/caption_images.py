@@ -8,12 +8,16 @@ OpenAI-compatible server, through the ``openai_client`` input) or ``{"provider":
 
 import base64
 import binascii
+import contextlib
 import datetime
 import io
 import logging
 import os
+import re
 import time
 import urllib.parse
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from hamilton.function_modifiers import config
@@ -27,6 +31,9 @@ EMBEDDINGS_MODEL_ENV = "IMAGE_TELEPHONE_EMBEDDINGS_MODEL"
 # OpenAI scales anything larger than 2048 px down anyway; sending less saves bandwidth.
 OPENAI_MAX_IMAGE_SIDE = 2048
 OFFLINE_MAX_IMAGE_SIDE = 512
+# Larger images are refused from their header, before any pixel is decoded: 50 megapixels is
+# more than any camera photo needs, and decoding one takes at most a few hundred MB.
+MAX_IMAGE_PIXELS = 50_000_000
 
 _MAGIC_NUMBERS = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -36,6 +43,46 @@ _MAGIC_NUMBERS = (
 )
 _REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 _logged_parameter_notes: set[tuple[str, str]] = set()
+# A bad-image message is one line; with a prefix such as "error: " it still fits in 200.
+_MESSAGE_LIMIT = 190
+_SHOWN_LIMIT = 72  # characters of the input's name in such a message
+# Modes every image decoder and vision model reads; any other mode is re-encoded.
+_PLAIN_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA"})
+_SIXTEEN_BIT_PNG_MODES = frozenset({"I;16", "I;16B"})
+
+
+class _RefusedImage(ValueError):
+    """A bad image whose message is final: one line naming the input and what to do."""
+
+
+def _shown(image_url: str) -> str:
+    """The input as a message names it: printable, without credentials or query, abbreviated."""
+    if image_url[:5].lower() == "data:":
+        shown = f"{image_url.partition(',')[0][:40]},… ({len(image_url)} characters)"
+    else:
+        try:
+            parts = urllib.parse.urlsplit(image_url)
+        except ValueError:
+            parts = None
+        shown = image_url
+        if parts is not None and parts.scheme and parts.netloc:
+            host = parts.netloc.rpartition("@")[2]
+            shown = f"{parts.scheme}://{host}{parts.path}" + ("?…" if parts.query else "")
+    shown = "".join(c if c.isprintable() else "?" for c in shown)
+    if len(shown) > _SHOWN_LIMIT:
+        half = (_SHOWN_LIMIT - 1) // 2
+        shown = f"{shown[:half]}…{shown[-half:]}"
+    return shown
+
+
+def _bad_image(image_url: str, problem: str, fix: str) -> _RefusedImage:
+    """A one-line error of at most 190 characters: the input, what is wrong, what to do."""
+    head, tail = f"image '{_shown(image_url)}': ", f"; {fix}"
+    problem = " ".join(problem.split())
+    room = _MESSAGE_LIMIT - len(head) - len(tail)
+    if len(problem) > room:
+        problem = problem[: room - 1] + "…"
+    return _RefusedImage(head + problem + tail)
 
 
 def _sniff_image_type(data: bytes) -> str | None:
@@ -72,7 +119,27 @@ def _read_data_uri(uri: str) -> bytes:
     try:
         return base64.b64decode(payload, validate=True)
     except binascii.Error as error:
-        raise ValueError(f"image data: URI: invalid base64 ({error}); re-encode it") from None
+        raise _bad_image(uri, f"invalid base64 ({error})", "re-encode it") from None
+
+
+def _read_failure(error: Exception) -> str:
+    """A few words on why reading failed: the HTTP status, S3 error code, refusal or timeout."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)  # requests.HTTPError
+    if status:
+        return f"HTTP {status}"
+    if isinstance(response, dict) and response.get("Error", {}).get("Code"):  # botocore
+        return f"S3 {response['Error']['Code']}"
+    name, detail = type(error).__name__, str(error).lower()
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if "timeout" in name.lower() or "timed out" in detail:
+        return "timed out"
+    if "refused" in detail:
+        return "connection refused"
+    if any(word in detail for word in ("resolve", "name or service", "nodename", "getaddrinfo")):
+        return "host not found"
+    return name
 
 
 def image_bytes(
@@ -93,23 +160,25 @@ def image_bytes(
         elif scheme == "data":
             data = _read_data_uri(image_url)
         else:
-            raise ValueError(
-                f"image {image_url!r}: unsupported URL scheme {scheme!r}; "
-                "use a local path, file://, http(s)://, s3:// or data: URI"
+            raise _bad_image(
+                image_url,
+                f"unsupported URL scheme {scheme!r}",
+                "use a local path, file://, http(s)://, s3:// or data: URI",
             )
     except FileNotFoundError:
-        raise ValueError(f"image {image_url!r}: no such file; check the path") from None
+        raise _bad_image(image_url, "no such file", "check the path") from None
     except IsADirectoryError:
-        raise ValueError(f"image {image_url!r}: is a folder; give an image file") from None
+        raise _bad_image(image_url, "is a folder", "give an image file") from None
     except ValueError:
         raise
     except Exception as error:  # network and S3 errors, reported as the input's problem
-        raise ValueError(
-            f"image {image_url!r}: could not be read ({type(error).__name__}: {error}); "
-            "check the address and that it is reachable"
+        raise _bad_image(
+            image_url,
+            f"could not be read ({_read_failure(error)})",
+            "check the address and that it is reachable",
         ) from error
     if not data:
-        raise ValueError(f"image {image_url!r}: is empty (0 bytes); give a real image")
+        raise _bad_image(image_url, "is empty (0 bytes)", "give a real image")
     return data
 
 
@@ -117,9 +186,10 @@ def image_mime_type(image_bytes: bytes, image_url: str) -> str:
     """The image's MIME type, read from its content (never from its file name)."""
     mime = _sniff_image_type(image_bytes)
     if mime is None:
-        raise ValueError(
-            f"image {image_url!r}: is not a PNG, JPEG, GIF or WEBP image "
-            "(whatever its name says); give an image file"
+        raise _bad_image(
+            image_url,
+            "is not a PNG, JPEG, GIF or WEBP image (whatever its name says)",
+            "give an image file",
         )
     return mime
 
@@ -136,34 +206,115 @@ def max_image_side__offline() -> int:
     return OFFLINE_MAX_IMAGE_SIDE
 
 
+@contextlib.contextmanager
+def _decoding(image_url: str, what: str) -> Iterator[None]:
+    """Turns any failure to decode the image into a one-line error naming the input."""
+    from PIL import UnidentifiedImageError
+
+    try:
+        yield
+    except _RefusedImage:
+        raise
+    except Exception as error:  # Pillow's decoders raise many types on malformed input
+        reason = (
+            "its header cannot be read"
+            if isinstance(error, UnidentifiedImageError)
+            else str(error) or type(error).__name__
+        )
+        raise _bad_image(
+            image_url,
+            f"is a damaged or truncated {what} ({reason})",
+            "re-export or replace the file",
+        ) from error
+
+
+def _too_large(image_url: str, size: str) -> _RefusedImage:
+    """The error for an image over MAX_IMAGE_PIXELS, its size as its header gives it."""
+    return _bad_image(
+        image_url,
+        f"is {size}, over the {MAX_IMAGE_PIXELS // 1_000_000}-megapixel limit",
+        "scale it down and try again",
+    )
+
+
+def _open_within_limit(image_bytes: bytes, image_url: str) -> Any:
+    """The image opened from its header only; refused when it has over MAX_IMAGE_PIXELS pixels."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        # Pillow warns from ~89 megapixels; those are refused below, with the limit named.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(image_bytes))
+        except Image.DecompressionBombError as error:  # ~179 megapixels and up: no size kept
+            found = re.search(r"\d+", str(error))
+            size = f"{int(found.group()) / 1e6:,.0f} megapixels" if found else "far too large"
+            raise _too_large(image_url, size) from None
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        image.close()
+        raise _too_large(image_url, f"{width}x{height} pixels")
+    return image
+
+
+def _png_ready(image: Any, lossless: bool) -> Any:
+    """The current frame in a mode PNG stores, alpha kept; lossless keeps 1-bit/palette/16-bit."""
+    # Not lossless (for models): 1-bit and 16-bit become 8-bit grey, a palette RGB(A).
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA") or (lossless and mode in ("1", "P")):
+        return image
+    if lossless and mode in _SIXTEEN_BIT_PNG_MODES:
+        return image
+    if mode.startswith("I"):  # 16- or 32-bit grey; convert("L") would clip it to white
+        grey = image.convert("I")
+        return grey.convert("I;16") if lossless else grey.point(lambda v: v / 256).convert("L")
+    if mode == "1":
+        return image.convert("L")
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        return image.convert("RGBA" if has_alpha else "RGB")
+    if mode == "La":
+        return image.convert("LA")
+    converted = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    # A CMYK (or Lab, YCbCr) colour profile does not describe RGB pixels.
+    converted.info.pop("icc_profile", None)
+    return converted
+
+
+def _reencoded(image: Any, image_mime_type: str, max_image_side: int) -> bytes:
+    """The current frame, upright, in a mode models read, shrunk to fit, as JPEG or PNG."""
+    from PIL import ImageOps
+
+    image = _png_ready(image, lossless=False)
+    image.thumbnail((max_image_side, max_image_side))
+    image = ImageOps.exif_transpose(image)
+    keeps_jpeg = image_mime_type == "image/jpeg" and image.mode in ("L", "RGB")
+    out = io.BytesIO()
+    image.save(
+        out, format="JPEG" if keeps_jpeg else "PNG", icc_profile=image.info.get("icc_profile")
+    )
+    return out.getvalue()
+
+
 def fitted_image(
     image_bytes: bytes, image_mime_type: str, image_url: str, max_image_side: int
 ) -> bytes:
-    """The image fully decoded (so truncation is caught) and shrunk to fit max_image_side."""
-    from PIL import Image
-
-    try:
+    """The image checked (pixel limit, truncation); re-encoded if too big, animated or odd mode."""
+    with _decoding(image_url, image_mime_type):
         if image_mime_type == "image/png":
             # Checks every chunk's CRC and the end marker without decoding the pixels.
-            with Image.open(io.BytesIO(image_bytes)) as image:
+            with _open_within_limit(image_bytes, image_url) as image:
                 image.verify()
-        with Image.open(io.BytesIO(image_bytes)) as image:
-            if max(image.size) <= max_image_side:
+        with _open_within_limit(image_bytes, image_url) as image:
+            if (
+                max(image.size) <= max_image_side
+                and image.mode in _PLAIN_MODES
+                and not getattr(image, "is_animated", False)
+            ):
                 if image_mime_type != "image/png":
                     image.load()
                 return image_bytes
-            image.thumbnail((max_image_side, max_image_side))
-            if image.mode not in ("RGB", "RGBA", "L"):
-                image = image.convert("RGBA")
-            keeps_jpeg = image_mime_type == "image/jpeg" and image.mode != "RGBA"
-            out = io.BytesIO()
-            image.save(out, format="JPEG" if keeps_jpeg else "PNG")
-            return out.getvalue()
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ValueError(
-            f"image {image_url!r}: is a damaged or truncated {image_mime_type} ({error}); "
-            "re-export or replace the file"
-        ) from error
+            return _reencoded(image, image_mime_type, max_image_side)
 
 
 def image_data_uri(fitted_image: bytes) -> str:

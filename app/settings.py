@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import urllib.parse
 from typing import Any, Literal
 
 from .errors import InputError
+from .redaction import redact_url
 
 Provider = Literal["offline", "openai"]
 PROVIDERS: tuple[str, ...] = ("offline", "openai")
@@ -30,13 +30,8 @@ def mixed_prompt(first: str, second: str) -> str:
 
 
 def _redact_url(url: str | None) -> str | None:
-    """Drops user:password@ from a URL so credentials never reach the manifest."""
-    if not url:
-        return url
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
-        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
-    return urllib.parse.urlunsplit(parts)
+    """The URL with its credentials replaced by REDACTED, so they never reach the manifest."""
+    return redact_url(url) if url else url
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 from typing import Any
 
 import orjson
@@ -16,6 +18,11 @@ class Artifact:
     key: str
     data: bytes = dataclasses.field(repr=False)
     content_type: str
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the bytes: what the chain check compares the stored file with."""
+        return sha256_hex(self.data)
 
     @classmethod
     def json(cls, key: str, value: Any) -> Artifact:
@@ -31,7 +38,17 @@ class Artifact:
 @serde.serialize.register(Artifact)
 def _serialize_artifact(value: Artifact, **kwargs: Any) -> dict[str, Any]:
     # The tracker logs action results: it gets the key and size, not megabytes of bytes.
-    return {"key": value.key, "content_type": value.content_type, "bytes": len(value.data)}
+    return {
+        "key": value.key,
+        "content_type": value.content_type,
+        "bytes": len(value.data),
+        "sha256": value.sha256,
+    }
+
+
+def sha256_hex(data: bytes) -> str:
+    """The hex SHA-256 of data."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def image_key(index: int) -> str:
@@ -45,4 +62,5 @@ def metadata_key(index: int) -> str:
 
 
 MANIFEST_KEY = "run.json"
+HASHES = "artifact_hashes"  # the state key of {artifact key: SHA-256} of every committed file
 STATE_KEY = "state.json"

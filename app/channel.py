@@ -75,7 +75,7 @@ class Channel:
         shared: dict[str, Any] = {}
         if settings.provider == "openai":
             shared["openai_client"] = openai_client or build_openai_client(
-                settings.base_url, api_key
+                settings.client_base_url, api_key
             )
         self.caption_inputs = _without_none(
             {
@@ -102,6 +102,12 @@ class Channel:
                 "style_modifiers": list(settings.style_modifiers) or None,
             }
         )
+        # The fallback node reads the environment; the game's settings have already decided.
+        self.generate_overrides = (
+            {"image_model_fallback": settings.image_model_fallback}
+            if settings.provider == "openai"
+            else {}
+        )
         self.rewrite_inputs = _without_none(
             {
                 **shared,
@@ -120,7 +126,9 @@ class Channel:
         caption = self.caption_driver.execute(
             ["caption_model", "embedding_model"], inputs=self.caption_inputs
         )
-        image = self.generate_driver.execute(["image_model"], inputs=self.generate_inputs)
+        image = self.generate_driver.execute(
+            ["image_model"], inputs=self.generate_inputs, overrides=self.generate_overrides
+        )
         return {
             "caption_model": caption["caption_model"],
             "embeddings_model": caption["embedding_model"],
@@ -188,7 +196,9 @@ class Channel:
             "init_image": init_image,
         }
         try:
-            result = self.generate_driver.execute(["generated_image", "metadata"], inputs=inputs)
+            result = self.generate_driver.execute(
+                ["generated_image", "metadata"], inputs=inputs, overrides=self.generate_overrides
+            )
         except openai.APIError as error:
             raise provider_error(error, "draw the caption", self._model("image")) from error
         return result["generated_image"], result["metadata"]

@@ -9,7 +9,7 @@ import orjson
 from burr.core import State
 from burr.core.persistence import BaseStatePersister, PersistedStateData
 
-from .artifacts import STATE_KEY
+from .artifacts import HASHES, STATE_KEY
 from .errors import StorageError
 from .storage import Store
 
@@ -59,11 +59,14 @@ class StoreStatePersister(BaseStatePersister):
         except orjson.JSONDecodeError as error:
             raise StorageError(
                 f"{self.store.uri(STATE_KEY)}: checkpoint is corrupt ({error}); "
-                "start a new run name or delete the file to restart this run"
+                "run `image-telephone check RUN --repair` to rebuild it from the run's files"
             ) from error
         if app_id is not None and record["app_id"] != app_id:
             return None
-        record["state"] = State.deserialize(record["state"])
+        state = State.deserialize(record["state"])
+        if HASHES not in state:  # a run from before hashes: its old files cannot be verified
+            state = state.update(**{HASHES: {}})
+        record["state"] = state
         return PersistedStateData(**record)
 
     def list_app_ids(self, partition_key: str | None, **kwargs: Any) -> list[str]:

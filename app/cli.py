@@ -8,13 +8,17 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __doc__ as package_doc
+from .chain import check_run
 from .child_process import run_until_signalled
 from .cli_analysis import add_analysis_commands
+from .cli_check import add_check_commands
 from .cli_tournament import add_tournament_commands
 from .errors import InputError, ProviderError, TelephoneError
+from .interrupts import exit_code
 from .listing import list_runs
 from .manifest import read_manifest
 from .play import DEFAULT_OUT, DEFAULT_PROJECT, GameResult, play
@@ -169,14 +173,22 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     show = commands.add_parser("show", help="print the chain of captions of a run")
     show.add_argument("run_name")
     _add_location_arguments(show)
-    _add_location_arguments(commands.add_parser("runs", help="list runs with their progress"))
+    runs = commands.add_parser("runs", help="list runs with their progress")
+    _add_location_arguments(runs)
+    runs.add_argument(
+        "--check", action="store_true", help="verify each run's chain too (see `check`)"
+    )
     _add_title_parser(commands)
     ui = commands.add_parser("ui", help="start the Burr tracker UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=7241)
     ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
     pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
     pictures.add_argument("folder", nargs="?", default="docs/images")
-    return parser, {**add_analysis_commands(commands), **add_tournament_commands(commands)}
+    return parser, {
+        **add_analysis_commands(commands),
+        **add_tournament_commands(commands),
+        **add_check_commands(commands, _add_location_arguments),
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -264,22 +276,29 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    summaries = list_runs(open_store(args.out, args.s3_endpoint))
+    root = open_store(args.out, args.s3_endpoint)
+    summaries = list_runs(root)
     if not summaries:
         console.print(f"no runs in {args.out}")
         return 0
     table = Table(title=f"runs in {args.out}")
-    for column in ("run", "status", "turns", "provider", "start", "updated (UTC)"):
+    columns = ["run", "status", "turns", "provider", "start", "updated (UTC)"]
+    for column in columns + (["chain"] if args.check else []):
         table.add_column(column, overflow="fold")
     for run in summaries:
-        table.add_row(
+        status = f"{run.status}: {run.failure}" if run.failure else run.status
+        row = [
             run.name,
-            run.status,
+            status,
             f"{run.turns_done}/{run.turns_planned}",
             run.provider,
             snippet(run.start, 50),
             run.updated_at[:19].replace("T", " "),
-        )
+        ]
+        if args.check:
+            report = check_run(root.child(run.name))
+            row.append("intact" if report.intact else f"broken at turn {report.broken_turn}")
+        table.add_row(*row)
     Console().print(table)
     return 0
 
@@ -329,11 +348,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except TelephoneError as error:
         hint = _RESUME_HINT if isinstance(error, ProviderError) else ""
-        console.print(f"[red]error:[/] {error}{hint}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(str(error))}{hint}", highlight=False, soft_wrap=True)
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         console.print("interrupted: finished turns are saved; run the same command to resume")
-        return 130
+        return exit_code(interrupt)
 
 
 if __name__ == "__main__":

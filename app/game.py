@@ -7,21 +7,30 @@ from typing import Any
 from burr.core import Action, Application, ApplicationBuilder, State, default, expr
 from burr.core.action import action
 
-from .artifacts import Artifact, image_key, metadata_key
+from .artifacts import HASHES, Artifact, image_key, metadata_key
 from .channel import Channel
 from .storage import Store
 
 START_STATE_KEYS = ("turns", "start_image", "start_text")
 
 
-@action(reads=["start_image"], writes=["image_keys", "image_origin"])
-def ingest(state: State, channel: Channel) -> tuple[dict, State]:
+def _with_image(state: State, artifact: Artifact, origin: dict[str, Any]) -> tuple[dict, State]:
+    """The step's result and state once it has made the next image of the chain."""
+    hashes = {**state[HASHES], artifact.key: artifact.sha256}
+    new_state = state.append(image_keys=artifact.key).update(
+        image_origin=origin, **{HASHES: hashes}
+    )
+    return {"artifacts": [artifact]}, new_state
+
+
+@action(reads=["start_image", HASHES], writes=["image_keys", "image_origin", HASHES])
+def ingest(state: State, channel: Channel, start_url: str | None = None) -> tuple[dict, State]:
     """Copies the start image into the run as image_000.png."""
-    png = channel.load_image(state["start_image"])
-    key = image_key(0)
-    result = {"artifacts": [Artifact.png(key, png)]}
+    # State holds the start address with its credentials redacted; the action is bound to the
+    # real one, which is given again on every resume.
+    png = channel.load_image(start_url or state["start_image"])
     origin = {"source": "start image", "image_url": state["start_image"][:200]}
-    return result, state.update(image_keys=[key], image_origin=origin)
+    return _with_image(state, Artifact.png(image_key(0), png), origin)
 
 
 def _captioned(state: State, completion: dict[str, Any]) -> tuple[dict, State]:
@@ -31,16 +40,17 @@ def _captioned(state: State, completion: dict[str, Any]) -> tuple[dict, State]:
     return result, new_state.append(captions=text)
 
 
-@action(reads=["start_image", "next_prompt"], writes=["image_keys", "image_origin"])
-def paint_start(state: State, channel: Channel) -> tuple[dict, State]:
+@action(reads=["start_image", "next_prompt", HASHES], writes=["image_keys", "image_origin", HASHES])
+def paint_start(state: State, channel: Channel, start_url: str | None = None) -> tuple[dict, State]:
     """Paints the start text onto the start image (an init image) as image_000.png."""
-    start = channel.load_image(state["start_image"])
+    start = channel.load_image(start_url or state["start_image"])
     png, origin = channel.paint(state["next_prompt"], turn=0, init_image=start)
-    key = image_key(0)
-    origin = {**origin, "init_image": state["start_image"][:200]}
-    return {"artifacts": [Artifact.png(key, png)]}, state.update(
-        image_keys=[key], image_origin=origin
-    )
+    origin = {
+        **origin,
+        "init_image": state["start_image"][:200],
+        "painted_from": {"prompt": state["next_prompt"]},
+    }
+    return _with_image(state, Artifact.png(image_key(0), png), origin)
 
 
 @action(reads=["image_keys"], writes=["captions", "caption_completion", "next_prompt"])
@@ -95,8 +105,9 @@ def next_panel(state: State, channel: Channel) -> tuple[dict, State]:
         "image_origin",
         "next_prompt",
         "rewrite_completion",
+        HASHES,
     ],
-    writes=["metadata_keys"],
+    writes=["metadata_keys", HASHES],
 )
 def analyze(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
     """Embeds the caption and writes metadata_NNN.json (the caption DAG with overrides)."""
@@ -107,24 +118,31 @@ def analyze(state: State, channel: Channel, store: Store) -> tuple[dict, State]:
         {
             "turn": index,
             "image": image,
+            "image_sha256": state[HASHES].get(image),
             "image_origin": state["image_origin"],
             "next_prompt": state["next_prompt"],
             "rewrite": state["rewrite_completion"],
         }
     )
-    key = metadata_key(index)
-    result = {"artifacts": [Artifact.json(key, metadata)]}
-    return result, state.append(metadata_keys=key)
+    artifact = Artifact.json(metadata_key(index), metadata)
+    hashes = {**state[HASHES], artifact.key: artifact.sha256}
+    result = {"artifacts": [artifact]}
+    return result, state.append(metadata_keys=artifact.key).update(**{HASHES: hashes})
 
 
-@action(reads=["next_prompt", "image_keys"], writes=["image_keys", "image_origin"])
+@action(reads=["next_prompt", "image_keys", HASHES], writes=["image_keys", "image_origin", HASHES])
 def generate(state: State, channel: Channel) -> tuple[dict, State]:
     """Paints the next prompt (the last caption, its rewrite, or the start text)."""
-    index = len(state["image_keys"])
-    png, origin = channel.paint(state["next_prompt"], turn=index)
-    key = image_key(index)
-    result = {"artifacts": [Artifact.png(key, png)], "revised_prompt": origin["revised_prompt"]}
-    return result, state.append(image_keys=key).update(image_origin=origin)
+    keys = state["image_keys"]
+    png, origin = channel.paint(state["next_prompt"], turn=len(keys))
+    # What the chain check follows back: the prompt, and the image whose caption it came from.
+    origin["painted_from"] = {
+        "prompt": state["next_prompt"],
+        "image": keys[-1] if keys else None,
+        "image_sha256": state[HASHES].get(keys[-1]) if keys else None,
+    }
+    result, new_state = _with_image(state, Artifact.png(image_key(len(keys)), png), origin)
+    return {**result, "revised_prompt": origin["revised_prompt"]}, new_state
 
 
 @action(reads=["captions", "image_keys", "metadata_keys"], writes=[])
@@ -146,6 +164,7 @@ def initial_state(turns: int, start_image: str | None, start_text: str | None) -
         "image_origin": None,
         "next_prompt": start_text,
         "rewrite_completion": None,
+        HASHES: {},
     }
 
 
@@ -166,12 +185,15 @@ _MODE_STEPS: dict[str, tuple[Any, tuple[str, Any] | None]] = {
 }
 
 
-def game_builder(channel: Channel, store: Store) -> ApplicationBuilder:
-    """The actions and transitions of the game's mode, ready for state, hooks and a tracker."""
+def game_builder(
+    channel: Channel, store: Store, start_url: str | None = None
+) -> ApplicationBuilder:
+    """The actions and transitions of the game's mode, ready for state, hooks and a tracker;
+    start_url is the start image's real address (state keeps it redacted)."""
     caption_action, rewrite_step = _MODE_STEPS[channel.settings.mode]
     actions: dict[str, Action] = {
-        "ingest": ingest.bind(channel=channel),
-        "paint_start": paint_start.bind(channel=channel),
+        "ingest": ingest.bind(channel=channel, start_url=start_url),
+        "paint_start": paint_start.bind(channel=channel, start_url=start_url),
         "caption": caption_action.bind(channel=channel, store=store),
         "analyze": analyze.bind(channel=channel, store=store),
         "generate": generate.bind(channel=channel),

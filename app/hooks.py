@@ -1,4 +1,4 @@
-"""Burr lifecycle hooks: persist each step's artifacts, keep the manifest current, show progress."""
+"""Burr lifecycle hooks: commit each finished step (artifacts, checkpoint, run.json); progress."""
 
 from __future__ import annotations
 
@@ -12,32 +12,16 @@ from burr.core import State
 from burr.core.action import Action
 from burr.lifecycle import PostApplicationExecuteCallHook, PostRunStepHook
 
+from .artifacts import HASHES
+from .burr_compat import step_finished
+from .checkpoint import StoreStatePersister
 from .errors import StorageError
+from .interrupts import deferred_interrupts
 from .manifest import with_progress, write_manifest
 from .storage import Store
 from .uploads import PipelinedStore
 
 logger = logging.getLogger(__name__)
-
-
-class ArtifactHook(PostRunStepHook):
-    """Writes the artifacts a completed step returned, before the state checkpoint names them."""
-
-    def __init__(self, store: Store):
-        self.store = store
-
-    def post_run_step(
-        self,
-        *,
-        action: Action,
-        result: dict[str, Any] | None,
-        exception: Exception | None,
-        **future_kwargs: Any,
-    ) -> None:
-        if exception is not None or not result:
-            return
-        for artifact in result.get("artifacts", ()):
-            self.store.write_bytes(artifact.key, artifact.data, artifact.content_type)
 
 
 class FlushHook(PostApplicationExecuteCallHook):
@@ -60,30 +44,52 @@ class FlushHook(PostApplicationExecuteCallHook):
 _TURN_ENDING_STEPS = frozenset({"analyze", "terminal"})
 
 
-class ManifestHook(PostRunStepHook):
-    """Rewrites run.json after each finished turn, last, so it only names written files."""
+class CommitHook(PostRunStepHook):
+    """Commits each finished step: its artifacts, then the checkpoint, then (at a turn's end)
+    run.json, with stop signals held back, so the files on disk are always a prefix of the game.
+    A step that did not finish commits nothing; the resume redoes it."""
 
-    def __init__(self, store: Store, manifest: dict[str, Any]):
+    def __init__(
+        self,
+        store: Store,
+        persister: StoreStatePersister,
+        manifest: dict[str, Any],
+        lock: Any = None,
+    ):
         self.store = store
+        self.persister = persister
         self.manifest = manifest
+        self.lock = lock  # the run lock, checked before each commit: a lost lease writes nothing
 
     def post_run_step(
         self,
         *,
+        app_id: str,
+        partition_key: str | None,
+        sequence_id: int,
         state: State,
         action: Action,
+        result: dict[str, Any] | None,
         exception: Exception | None,
         **future_kwargs: Any,
     ) -> None:
-        if exception is not None or action.name not in _TURN_ENDING_STEPS:
+        if not step_finished(result, exception):
             return
-        self.manifest = with_progress(
-            self.manifest,
-            state["image_keys"],
-            state["captions"],
-            complete=action.name == "terminal",
-        )
-        write_manifest(self.store, self.manifest)
+        with deferred_interrupts():
+            if self.lock is not None:
+                self.lock.check()
+            for artifact in result.get("artifacts", ()):
+                self.store.write_bytes(artifact.key, artifact.data, artifact.content_type)
+            self.persister.save(partition_key, app_id, sequence_id, action.name, state, "completed")
+            if action.name in _TURN_ENDING_STEPS:
+                self.manifest = with_progress(
+                    self.manifest,
+                    state["image_keys"],
+                    state["captions"],
+                    state[HASHES],
+                    status="complete" if action.name == "terminal" else "running",
+                )
+                write_manifest(self.store, self.manifest)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +115,11 @@ class ProgressHook(PostRunStepHook):
         *,
         state: State,
         action: Action,
+        result: dict[str, Any] | None,
         exception: Exception | None,
         **future_kwargs: Any,
     ) -> None:
-        if exception is not None:
+        if not step_finished(result, exception):
             return
         captions = state["captions"]
         self.on_step(

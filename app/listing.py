@@ -6,6 +6,7 @@ import dataclasses
 
 from .errors import StorageError
 from .manifest import read_manifest
+from .run_lock import run_is_held
 from .storage import Store
 
 
@@ -20,6 +21,7 @@ class RunSummary:
     provider: str
     start: str
     updated_at: str
+    failure: str | None = None  # why a failed run stopped, in one line
 
 
 def list_runs(root: Store) -> list[RunSummary]:
@@ -34,15 +36,19 @@ def list_runs(root: Store) -> list[RunSummary]:
         if manifest is None:
             continue
         start = manifest["start"]
+        status = manifest["status"]
+        if status == "running" and not run_is_held(root.child(name)):
+            status = "stopped"  # its process ended without a word: killed, or the machine died
         summaries.append(
             RunSummary(
                 name=name,
-                status=manifest["status"],
+                status=status,
                 turns_done=manifest["turns_done"],
                 turns_planned=manifest["turns_planned"],
                 provider=manifest["settings"]["provider"],
                 start=f"{start['kind']}: {start['value']}",
                 updated_at=manifest["updated_at"],
+                failure=manifest.get("failure"),
             )
         )
     return sorted(summaries, key=lambda summary: summary.updated_at, reverse=True)

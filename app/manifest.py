@@ -12,9 +12,10 @@ import orjson
 
 from .artifacts import MANIFEST_KEY, metadata_key
 from .errors import StorageError
+from .redaction import redact_url
 from .storage import Store
 
-MANIFEST_SCHEMA = 1
+MANIFEST_SCHEMA = 2  # 2: per-file hashes, settings resolved before the first step
 _VERSIONED_PACKAGES = (
     "image-telephone",
     "apache-hamilton",
@@ -49,9 +50,11 @@ def package_versions() -> dict[str, str]:
 
 
 def describe_start(start_image: str | None, start_text: str | None) -> dict[str, str]:
-    """The start input as recorded: an image URI (data: URIs abbreviated), a text prompt, or a
-    text prompt painted onto a start image."""
-    image = start_image if not (start_image or "").startswith("data:") else start_image[:40] + "…"
+    """The start input as recorded: an image URI (data: URIs abbreviated, credentials redacted),
+    a text prompt, or a text prompt painted onto a start image."""
+    image = redact_url(start_image) if start_image else start_image
+    if (image or "").startswith("data:"):
+        image = image[:40] + "…"
     if start_text is None:
         return {"kind": "image", "value": image}
     if start_image is None:
@@ -86,25 +89,41 @@ def new_manifest(
 
 
 def with_progress(
-    manifest: dict[str, Any], image_keys: list[str], captions: list[str], complete: bool
+    manifest: dict[str, Any],
+    image_keys: list[str],
+    captions: list[str],
+    hashes: dict[str, str],
+    status: str,
 ) -> dict[str, Any]:
-    """The manifest updated with the turns finished so far."""
-    turns = [
-        {
-            "turn": index,
-            "image": key,
-            "caption": captions[index] if index < len(captions) else None,
-            "metadata": metadata_key(index) if index < len(captions) else None,
-        }
-        for index, key in enumerate(image_keys)
-    ]
-    return {
+    """The manifest updated with the turns finished so far, every file with its SHA-256."""
+    turns = []
+    for index, key in enumerate(image_keys):
+        captioned = index < len(captions)
+        metadata = metadata_key(index) if captioned else None
+        turns.append(
+            {
+                "turn": index,
+                "image": key,
+                "image_sha256": hashes.get(key),
+                "caption": captions[index] if captioned else None,
+                "metadata": metadata,
+                "metadata_sha256": hashes.get(metadata) if metadata else None,
+            }
+        )
+    updated = {
         **manifest,
-        "status": "complete" if complete else "running",
+        "status": status,
         "updated_at": utc_now(),
         "turns_done": len(captions),
         "turns": turns,
     }
+    updated.pop("failure", None)
+    return updated
+
+
+def with_status(manifest: dict[str, Any], status: str, reason: str | None) -> dict[str, Any]:
+    """The manifest of a run that stopped: failed (with the one-line reason) or interrupted."""
+    return {**manifest, "status": status, "failure": reason, "updated_at": utc_now()}
 
 
 def read_manifest(store: Store) -> dict[str, Any] | None:

@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
 import re
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 from burr.core import Application
 
+from .artifacts import HASHES
+from .chain import check_run, discard_uncommitted
 from .channel import Channel
 from .checkpoint import StoreStatePersister
-from .errors import InputError, RunConflictError
+from .errors import InputError, RunConflictError, StorageError, TelephoneError
 from .game import entrypoint, game_builder, initial_state
-from .hooks import ArtifactHook, FlushHook, ManifestHook, ProgressHook, TurnEvent
-from .manifest import describe_start, new_manifest, read_manifest, write_manifest
+from .hooks import CommitHook, FlushHook, ProgressHook, TurnEvent
+from .interrupts import signals_as_interrupts
+from .manifest import (
+    describe_start,
+    new_manifest,
+    read_manifest,
+    with_progress,
+    with_status,
+    write_manifest,
+)
+from .redaction import redact_url
+from .run_lock import RunLock, acquire_run_lock, discard_unused_run
 from .settings import GameSettings, default_provider
 from .storage import Store, open_store, validate_run_name
 from .tracking import make_tracker
 from .uploads import PipelinedStore
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PROJECT = "image-telephone"
 DEFAULT_OUT = "runs"
@@ -134,7 +151,32 @@ def _content_type(key: str) -> str:
 class _PreparedGame:
     app: Application
     store: Store
-    manifest_hook: ManifestHook
+    commit_hook: CommitHook
+    lock: RunLock
+
+
+def _verified(store: Store, run_name: str) -> None:
+    """Checks the saved chain before any model is called; clears an interrupted step's files."""
+    report = check_run(store)
+    if not report.intact:
+        raise StorageError(
+            f"run {run_name!r}: turn {report.broken_turn} is broken ({report.reason}); "
+            f"run `image-telephone check {run_name} --repair` to go back to turn "
+            f"{report.intact_turns - 1 if report.intact_turns else 'zero'}"
+        )
+    discard_uncommitted(store, report)
+
+
+def _resumed_manifest(store: Store, saved: dict[str, Any], turns: int) -> dict[str, Any]:
+    """The saved manifest brought up to the checkpoint (a kill may have come between them)."""
+    manifest = {**saved, "turns_planned": turns}
+    checkpoint = StoreStatePersister(store).load(None, None)
+    if checkpoint is None:
+        return with_progress(manifest, [], [], {}, status="running")
+    state = checkpoint["state"]
+    return with_progress(
+        manifest, state["image_keys"], state["captions"], state[HASHES], status="running"
+    )
 
 
 def _prepare(
@@ -155,7 +197,7 @@ def _prepare(
     **options: Any,
 ) -> _PreparedGame:
     _validate_start(image, text, turns)
-    settings = _resolve_settings(settings, options)
+    settings = _resolve_settings(settings, options).resolved()
     start = describe_start(image, text)
     run_name = validate_run_name(
         _default_run_name(start, settings) if run_name is None else run_name
@@ -163,9 +205,49 @@ def _prepare(
     root = open_store(out, s3_endpoint)
     store = root.child(run_name)
     root.check_writable()
+    tracking_client = make_tracker(tracker, project, s3_endpoint)  # fails before any write
+    lock = acquire_run_lock(store)
+    try:
+        return _prepare_locked(
+            lock,
+            root,
+            store,
+            run_name,
+            start,
+            settings,
+            image,
+            text,
+            turns,
+            fork,
+            tracking_client,
+            on_step,
+            dict(api_key=api_key, s3_endpoint=s3_endpoint, openai_client=openai_client),
+        )
+    except BaseException:
+        lock.release()
+        discard_unused_run(store)
+        raise
+
+
+def _prepare_locked(
+    lock: RunLock,
+    root: Store,
+    store: Store,
+    run_name: str,
+    start: dict[str, str],
+    settings: GameSettings,
+    image: str | None,
+    text: str | None,
+    turns: int,
+    fork: bool,
+    tracking_client: Any,
+    on_step: Callable[[TurnEvent], None] | None,
+    clients: dict[str, Any],
+) -> _PreparedGame:
     saved = read_manifest(store)
+    differences: list[str] = []
     if saved is not None:
-        saved_settings = GameSettings.from_record(saved["settings"])
+        saved_settings = GameSettings.from_record(saved["settings"]).resolved()
         differences = saved_settings.differences(settings)
         if saved["start"] != start:
             differences.insert(0, f"start: {saved['start']['value']!r} -> {start['value']!r}")
@@ -180,73 +262,107 @@ def _prepare(
                 f"run {run_name!r}: --fork cannot change the mode ({saved_settings.mode} -> "
                 f"{settings.mode}); start a new run instead"
             )
-        if differences:
-            run_name, store = _fork(root, run_name, store)
-            saved = {
-                **saved,
-                "run_name": run_name,
-                "settings": settings.as_record(),
-                "forked_from": saved["run_name"],
-            }
+    _verified(store, run_name)
+    if saved is not None and differences:
+        run_name, store = _fork(root, run_name, store)
+        lock.release()
+        lock = acquire_run_lock(store)
+        saved = {
+            **saved,
+            "run_name": run_name,
+            "settings": settings.as_record(),
+            "forked_from": saved["run_name"],
+        }
     channel = Channel(
         settings,
-        api_key=api_key,
-        s3_client=_s3_client_for(root, image, s3_endpoint),
-        openai_client=openai_client,
+        api_key=clients["api_key"],
+        s3_client=_s3_client_for(root, image, clients["s3_endpoint"]),
+        openai_client=clients["openai_client"],
     )
     if saved is None:
         if image is not None:
             channel.load_image(image)  # fail on a bad start before anything is written
         manifest = new_manifest(run_name, start, settings.as_record(), channel.models(), turns)
     else:
-        manifest = {**saved, "turns_planned": turns}
+        manifest = _resumed_manifest(store, saved, turns)
     write_manifest(store, manifest)  # before the game is handed out, the run exists
     # During the game, remote writes land in the background, in order, and each step waits for
     # them at its end; local writes are quicker than handing them to another thread.
     game_store: Store = PipelinedStore(store) if store.remote else store
     persister = StoreStatePersister(game_store)
-    manifest_hook = ManifestHook(game_store, manifest)
-    hooks: list[Any] = [ArtifactHook(game_store), manifest_hook]
+    commit_hook = CommitHook(game_store, persister, manifest, lock)
+    hooks: list[Any] = [commit_hook]
     if isinstance(game_store, PipelinedStore):
         hooks.append(FlushHook(game_store))
     if on_step is not None:
         hooks.append(ProgressHook(on_step))
     builder = (
-        game_builder(channel, game_store)
+        game_builder(channel, game_store, start_url=image)
         .with_identifiers(app_id=run_name)
         .initialize_from(
             persister,
             resume_at_next_action=True,
-            default_state=initial_state(turns, image, text),
+            default_state=initial_state(turns, redact_url(image) if image else None, text),
             default_entrypoint=entrypoint(image, text),
             override_state_values={"turns": turns},
         )
-        .with_state_persister(persister)
         .with_hooks(*hooks)
     )
-    tracking_client = make_tracker(tracker, project, s3_endpoint)
     if tracking_client is not None:
         builder = builder.with_tracker(tracking_client)
-    return _PreparedGame(builder.build(), store, manifest_hook)
+    return _PreparedGame(builder.build(), store, commit_hook, lock)
 
 
 def build_application(image: str | None = None, **kwargs: Any) -> Application:
-    """The Burr application of a run, new or resumed.
+    """The Burr application of a run, new or resumed; it holds the run's lock while it lives.
 
     Keyword arguments: text, turns, settings (a GameSettings) or its fields as options
     (provider, descriptiveness, seed, …), run_name, out, s3_endpoint, fork, tracker (True, False
     or "s3://bucket"), project, on_step, api_key, openai_client (a ready client, e.g. shared).
     """
-    return _prepare(image, **kwargs).app
+    prepared = _prepare(image, **kwargs)
+    weakref.finalize(prepared.app, prepared.lock.release)
+    return prepared.app
+
+
+@contextlib.contextmanager
+def open_application(image: str | None = None, **kwargs: Any) -> Iterator[Application]:
+    """The Burr application of a run (see build_application), holding the run's lock until the
+    block ends rather than until the application is garbage-collected."""
+    prepared = _prepare(image, **kwargs)
+    with prepared.lock:
+        yield prepared.app
+
+
+def _record_stop(prepared: _PreparedGame, status: str, reason: str | None) -> None:
+    """Marks the run failed or interrupted in run.json, keeping the turns it committed."""
+    store = prepared.commit_hook.store  # after the game's queued writes, if it queues them
+    try:
+        write_manifest(store, with_status(prepared.commit_hook.manifest, status, reason))
+        if isinstance(store, PipelinedStore):
+            store.flush()
+    except TelephoneError as error:
+        logger.error("could not mark run %s %s: %s", prepared.store.location, status, error)
 
 
 def play(image: str | None = None, **kwargs: Any) -> GameResult:
-    """Plays (or resumes) a game to its last turn and returns the chain; see build_application."""
-    prepared = _prepare(image, **kwargs)
-    state = prepared.app.state
-    if len(state["captions"]) < state["turns"]:
-        _, _, state = prepared.app.run(halt_after=["terminal"])
-    manifest = prepared.manifest_hook.manifest
+    """Plays (or resumes) a game to its last turn and returns the chain; see build_application.
+    Run from the main thread, SIGTERM and SIGHUP stop it like Ctrl-C: the step under way is not
+    committed, and the same call resumes it."""
+    with signals_as_interrupts():
+        prepared = _prepare(image, **kwargs)
+        with prepared.lock:
+            state = prepared.app.state
+            try:
+                if len(state["captions"]) < state["turns"]:
+                    _, _, state = prepared.app.run(halt_after=["terminal"])
+            except TelephoneError as error:
+                _record_stop(prepared, "failed", str(error))
+                raise
+            except KeyboardInterrupt:
+                _record_stop(prepared, "interrupted", None)
+                raise
+    manifest = prepared.commit_hook.manifest
     return GameResult(
         run_name=manifest["run_name"],
         location=prepared.store.location,

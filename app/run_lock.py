@@ -94,6 +94,46 @@ def acquire_run_lock(store: Store, *, lease_s: float = 60.0) -> RunLock:
     raise InputError(f"{store.location}: run locks support local folders and S3 only")
 
 
+def discard_unused_run(store: Store) -> None:
+    """Removes a local run folder that holds nothing but its (released) lock file: what a run
+    that was refused before its first write leaves behind."""
+    if isinstance(store, PipelinedStore):
+        store = store.store
+    if not isinstance(store, LocalStore):
+        return  # an S3 lease is deleted when it is released
+    try:
+        if os.listdir(store.location) == [LOCK_NAME]:
+            os.unlink(os.path.join(store.location, LOCK_NAME))
+            os.rmdir(store.location)
+    except OSError:
+        pass  # someone else started using it: theirs now
+
+
+def run_is_held(store: Store) -> bool:
+    """Whether a live process holds the run now (a read-only look: it takes nothing)."""
+    if isinstance(store, PipelinedStore):
+        store = store.store
+    if isinstance(store, LocalStore):
+        import fcntl
+
+        try:
+            handle = os.open(os.path.join(store.location, LOCK_NAME), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(handle)  # drops the shared lock, if it was granted
+    try:
+        lease = json.loads(store.read_bytes(LEASE_NAME))
+        return datetime.fromisoformat(lease["expires_at"]) > _now()
+    except (StorageError, ValueError, TypeError, KeyError):
+        return False
+
+
 class LocalRunLock(RunLock):
     """flock on <run>/.lock: the OS frees it when the holder exits, even on SIGKILL."""
 

@@ -110,6 +110,15 @@ class S3Store:
         except botocore.exceptions.BotoCoreError as error:
             raise self._fail("look up", key, error) from error
 
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+            raise self._fail("delete", key, error) from error
+
+    def clean_temporaries(self) -> None:
+        """Nothing to do: a put is atomic, an unfinished one leaves no object."""
+
     def child(self, name: str) -> S3Store:
         return S3Store(self.bucket, self._key(name), self.client)
 

@@ -57,6 +57,8 @@ class GameSettings:
     style_modifiers: tuple[str, ...] = ()
     mode: Mode = "telephone"
     more_of: str | None = None
+    # Set by resolved(): the model to use when the default image model is missing on the server.
+    image_model_fallback: str | None = None
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -93,7 +95,34 @@ class GameSettings:
             raise InputError(f"size {self.size!r}: expected WIDTHxHEIGHT, e.g. 1024x1024")
         object.__setattr__(self, "stop", tuple(self.stop))
         object.__setattr__(self, "style_modifiers", tuple(self.style_modifiers))
+        # The client needs the URL as given; what is recorded and compared has no credentials.
+        object.__setattr__(self, "client_base_url", self.base_url)
         object.__setattr__(self, "base_url", _redact_url(self.base_url))
+
+    def resolved(self) -> GameSettings:
+        """These settings with every environment default filled in (models, base URL), so that
+        they are recorded, compared on resume, and handed to the dataflows as values."""
+        if self.provider != "openai":
+            return self
+        from .dataflows import caption_images, generate_images
+
+        image_model = self.image_model or os.environ.get(generate_images.IMAGE_MODEL_ENV)
+        fallback = self.image_model_fallback
+        if not image_model:  # only the default falls back; a model someone named never does
+            image_model = generate_images.DEFAULT_OPENAI_IMAGE_MODEL
+            fallback = generate_images.FALLBACK_OPENAI_IMAGE_MODEL
+        return dataclasses.replace(
+            self,
+            caption_model=self.caption_model
+            or os.environ.get(caption_images.CAPTION_MODEL_ENV)
+            or caption_images.DEFAULT_OPENAI_CAPTION_MODEL,
+            embeddings_model=self.embeddings_model
+            or os.environ.get(caption_images.EMBEDDINGS_MODEL_ENV)
+            or caption_images.DEFAULT_OPENAI_EMBEDDINGS_MODEL,
+            image_model=image_model,
+            image_model_fallback=fallback,
+            base_url=self.client_base_url or os.environ.get("OPENAI_BASE_URL") or None,
+        )
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (no secrets: keys never enter settings)."""

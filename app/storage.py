@@ -41,6 +41,12 @@ class Store(Protocol):
     def exists(self, key: str) -> bool:
         """Whether key exists."""
 
+    def delete(self, key: str) -> None:
+        """Removes key; a missing key is not an error."""
+
+    def clean_temporaries(self) -> None:
+        """Removes the temporary files of writes a killed process never finished."""
+
     def child(self, name: str) -> Store:
         """The store one level down, e.g. a run's own folder."""
 
@@ -101,6 +107,18 @@ class LocalStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as error:
+            raise StorageError(
+                f"{self._path(key)}: could not delete ({error.strerror}); check permissions"
+            ) from error
+
+    def clean_temporaries(self) -> None:
+        for path in self.root.glob(".*.tmp") if self.root.is_dir() else ():
+            path.unlink(missing_ok=True)
 
     def child(self, name: str) -> LocalStore:
         return LocalStore(self.root / name)

@@ -118,6 +118,13 @@ class PipelinedStore:
     def exists(self, key: str) -> bool:
         return self.uploader.cached(key) is not None or self.store.exists(key)
 
+    def delete(self, key: str) -> None:
+        self.flush()
+        self.store.delete(key)
+
+    def clean_temporaries(self) -> None:
+        self.store.clean_temporaries()
+
     def child(self, name: str) -> Store:
         return self.store.child(name)
 

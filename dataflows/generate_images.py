@@ -47,6 +47,12 @@ def image_model__openai(model: str | None = None) -> str:
     return model or os.environ.get(IMAGE_MODEL_ENV) or DEFAULT_OPENAI_IMAGE_MODEL
 
 
+@config.when(provider="openai")
+def image_model_fallback__openai(model: str | None = None) -> str | None:
+    """The model to use if the default image model is missing: none for a model someone named."""
+    return None if model or os.environ.get(IMAGE_MODEL_ENV) else FALLBACK_OPENAI_IMAGE_MODEL
+
+
 @config.when(provider="offline")
 def image_model__offline() -> str:
     """The built-in offline sketcher's model name."""
@@ -111,7 +117,7 @@ def image_generation__openai(
     openai_client: Any,
     image_model: str,
     image_size: str,
-    model: str | None = None,
+    image_model_fallback: str | None,
     quality: str | None = None,
     init_image: bytes | None = None,
 ) -> dict:
@@ -131,11 +137,10 @@ def image_generation__openai(
     try:
         response = ask(request)
     except (openai.NotFoundError, openai.BadRequestError) as error:
-        # Only the default model falls back; a model the user named is never swapped silently.
-        if model or os.environ.get(IMAGE_MODEL_ENV) or not _model_is_missing(error):
+        if image_model_fallback is None or not _model_is_missing(error):
             raise
-        notes.append(f"{image_model} not available; fell back to {FALLBACK_OPENAI_IMAGE_MODEL}")
-        request = _image_request(FALLBACK_OPENAI_IMAGE_MODEL, image_prompt, image_size, quality)
+        notes.append(f"{image_model} not available; fell back to {image_model_fallback}")
+        request = _image_request(image_model_fallback, image_prompt, image_size, quality)
         response = ask(request)
     image = response.data[0]
     if image.b64_json:

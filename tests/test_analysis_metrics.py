@@ -49,7 +49,7 @@ def write_run(folder, captions, vectors, *, start=None, provider="offline", mode
     models = {"embeddings_model": model}
     start = start or {"kind": "image", "value": "start.png"}
     manifest = new_manifest(folder.name, start, settings, models, len(captions))
-    manifest = with_progress(manifest, keys, list(captions), complete=True)
+    manifest = with_progress(manifest, keys, list(captions), {}, status="complete")
     store.write_bytes("run.json", json.dumps(manifest).encode(), "application/json")
     return store
 

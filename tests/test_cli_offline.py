@@ -43,7 +43,7 @@ def _assert_complete_run(run_dir, turns: int, start_kind: str) -> dict:
     assert sorted(p.name for p in run_dir.glob("image_*.png")) == [
         f"image_{i:03d}.png" for i in range(turns)
     ]
-    assert not list(run_dir.glob("*.tmp")) and not list(run_dir.glob(".*"))
+    assert not list(run_dir.glob("*.tmp")) and [p.name for p in run_dir.glob(".*")] == [".lock"]
     return manifest
 
 

@@ -103,7 +103,7 @@ def test_ctrl_c_stops_after_the_current_step_and_resume_matches_an_uninterrupted
     assert len(interrupted.turns) < 36
 
     resumed = run_tournament(tournament)
-    assert (resumed.games["status"] == "complete").all()
+    assert (resumed.games["status"] == "complete").all(), resumed.games.to_dict("records")
     check_complete_table(resumed.turns)
 
     fresh = run_tournament(tournament.with_options(out=str(tmp_path / "fresh")))

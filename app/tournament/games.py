@@ -7,9 +7,11 @@ import hashlib
 import json
 from typing import Any
 
+from burr.core import Application
+
 from ..errors import TelephoneError
 from ..manifest import read_manifest
-from ..play import build_application
+from ..play import open_application
 from ..settings import GameSettings
 from ..storage import Store, open_store
 from .config import Endpoint, Tournament, game_settings
@@ -142,7 +144,7 @@ def _play(spec: GameSpec, setup: GameSetup, services: Services, store: Store) ->
     coordinator = services.coordinator
     if coordinator.stop_reason() is not None:
         return GameOutcome(spec.run_name, SKIPPED, _turns_saved(store), coordinator.stop_reason())
-    app = build_application(
+    with open_application(
         text=spec.prompt.text,
         turns=setup.turns,
         settings=spec.settings,
@@ -152,7 +154,14 @@ def _play(spec: GameSpec, setup: GameSetup, services: Services, store: Store) ->
         tracker=setup.tracker,
         project=setup.project,
         openai_client=services.clients.client(spec.endpoint),
-    )
+    ) as app:
+        return _play_steps(app, spec, setup, services, store)
+
+
+def _play_steps(
+    app: Application, spec: GameSpec, setup: GameSetup, services: Services, store: Store
+) -> GameOutcome:
+    coordinator = services.coordinator
     models = read_manifest(store)["models"]
     steps = 0
     while (action := app.get_next_action()) is not None:

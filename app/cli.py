@@ -331,8 +331,10 @@ def _pictures(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the image-telephone command; returns the exit code."""
+    from .library_logs import keep_library_logs_off_terminal
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("hamilton").setLevel(logging.CRITICAL)  # we report errors ourselves
+    keep_library_logs_off_terminal()  # Burr's and Hamilton's banners: we report errors ourselves
     parser, analysis_handlers = _parser()
     args = parser.parse_args(argv)
     handlers = {

@@ -98,6 +98,14 @@ def _tournament(args: argparse.Namespace) -> int:
     else:
         executor = ThreadExecutor(tournament.concurrency)
     result = run_tournament(tournament, executor, TournamentProgress(console))
+    if result.unmeasured:  # the games' results are written, without distances to the prompts
+        console.print(
+            f"[red]error:[/] {'; '.join(result.unmeasured)}; the finished games' results are in "
+            f"{result.summary}: run the same command again to measure them",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 3
     _print_pairs(result.pairs)
     totals = result.totals
     console.print(

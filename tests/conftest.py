@@ -32,6 +32,7 @@ def isolated_environment(tmp_path_factory, monkeypatch):
         "IMAGE_TELEPHONE_CAPTION_MODEL",
         "IMAGE_TELEPHONE_IMAGE_MODEL",
         "IMAGE_TELEPHONE_EMBEDDINGS_MODEL",
+        "IMAGE_TELEPHONE_MAX_RETRIES",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

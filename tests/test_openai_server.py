@@ -1,8 +1,13 @@
 """The OpenAI-compatible test server, driven by the real openai client."""
 
 import base64
+import http.client
 import io
 import json
+import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,6 +17,7 @@ import pytest
 from PIL import Image
 
 from image_telephone.testing import OpenAICompatibleServer
+from image_telephone.testing.__main__ import main as serve
 
 
 def data_uri(fmt: str, mime: str, size: tuple[int, int] = (32, 16)) -> str:
@@ -234,3 +240,139 @@ def test_delay_counts_in_handling_seconds(server, client):
     server.delay_s = 0.05
     client.embeddings.create(model="text-embedding-3-small", input="x")
     assert server.requests[0].handling_seconds >= 0.05
+
+
+CHAT = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+JSON_HEADERS = {"Authorization": "Bearer k", "Content-Type": "application/json"}
+
+
+def post_chat(server: OpenAICompatibleServer, headers: dict[str, str] | None = None) -> bytes:
+    """The raw bytes of a chat completion request, as a client sends them."""
+    lines = [
+        "POST /v1/chat/completions HTTP/1.1",
+        f"Host: 127.0.0.1:{server.port}",
+        *(f"{key}: {value}" for key, value in JSON_HEADERS.items()),
+        f"Content-Length: {len(CHAT)}",
+        *(f"{key}: {value}" for key, value in (headers or {}).items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n" + CHAT).encode()
+
+
+def raw_exchange(server: OpenAICompatibleServer) -> tuple[dict[str, str], bytes, str]:
+    """(reply headers, body bytes received, how the connection ended: 'FIN' or 'RST')."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(post_chat(server))
+        received, ended = b"", "FIN"
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                ended = "RST"
+                break
+            if not chunk:
+                break
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode().split("\r\n")
+    headers = {"status": status_line.split()[1]}
+    headers.update((k.lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines))
+    return headers, body, ended
+
+
+def test_malformed_reply_is_a_200_json_reply_whose_body_is_not_json(server):
+    server.script = [("malformed", {})]
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("POST", "/v1/chat/completions", body=CHAT, headers=JSON_HEADERS)
+    reply = connection.getresponse()
+    body = reply.read()
+    assert (reply.status, reply.getheader("content-type")) == (200, "application/json")
+    assert int(reply.getheader("content-length")) == len(body) > 0
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+    assert body.startswith(b'{"id": "chatcmpl-')
+    # The connection stays usable: the next reply is whole.
+    embed = json.dumps({"model": "text-embedding-3-small", "input": "x"})
+    connection.request("POST", "/v1/embeddings", body=embed, headers=JSON_HEADERS)
+    assert json.loads(connection.getresponse().read())["object"] == "list"
+    assert [(r.status, r.fault) for r in server.requests] == [(200, "malformed"), (200, None)]
+
+
+def test_truncated_reply_promises_more_bytes_than_it_sends_then_closes(server):
+    server.script = [("truncated", {})]
+    headers, body, ended = raw_exchange(server)
+    assert headers["status"] == "200" and headers["content-type"] == "application/json"
+    assert len(body) == int(headers["content-length"]) // 2 > 0
+    assert ended == "FIN"
+    assert server.requests[-1].fault == "truncated"
+
+
+def test_reset_reply_sends_headers_and_part_of_the_body_then_an_rst(server):
+    server.script = [("reset", {})]
+    headers, body, ended = raw_exchange(server)
+    assert headers["status"] == "200"
+    assert 0 < len(body) < int(headers["content-length"])
+    assert ended == "RST"
+    assert server.requests[-1].fault == "reset"
+
+
+def test_slow_reply_comes_after_the_clients_timeout(server):
+    server.slow_s = 1.0
+    server.script = [("slow", {})]
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=0.3)
+    started = time.perf_counter()
+    with pytest.raises(TimeoutError):
+        connection.request("POST", "/v1/chat/completions", body=CHAT, headers=JSON_HEADERS)
+        connection.getresponse()
+    assert time.perf_counter() - started < 0.9
+    connection.close()
+    while not server.requests:  # answered (to nobody) once slow_s has passed
+        time.sleep(0.05)
+    slow = server.requests[0]
+    assert (slow.status, slow.fault) == (200, "slow") and slow.handling_seconds >= 1.0
+
+
+def test_failure_statuses_mix_http_errors_and_faults_repeatably():
+    def outcomes() -> list[tuple[int, str | None]]:
+        failures = (429, 503, "malformed", "truncated", "reset")
+        with OpenAICompatibleServer(seed=3, failure_rate=0.6, failure_statuses=failures) as server:
+            for _ in range(30):
+                raw_exchange_or_error(server)
+            return [(r.status, r.fault) for r in server.requests]
+
+    first = outcomes()
+    assert first == outcomes()
+    assert {429, 503, 200} <= {status for status, _ in first}
+    assert {"malformed", "truncated", "reset", None} == {fault for _, fault in first}
+    with pytest.raises(ValueError, match="unknown failure"):
+        OpenAICompatibleServer(failure_statuses=(500, "garbled"))
+    with pytest.raises(ValueError, match="4xx or 5xx"):
+        OpenAICompatibleServer(script=[(200, {})])
+
+
+def raw_exchange_or_error(server: OpenAICompatibleServer) -> None:
+    """One request on a fresh connection that reads until the server closes it."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(post_chat(server, {"Connection": "close"}))
+        try:
+            while sock.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+
+
+def test_the_server_process_takes_failure_options(capsys):
+    command = [sys.executable, "-m", "image_telephone.testing", "--failure-rate", "1"]
+    command += ["--failures", "malformed", "--seed", "5"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            base_url = process.stdout.readline().strip()
+            client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
+            reply = client.embeddings.with_raw_response.create(model="m", input="x")
+            assert reply.status_code == 200
+            with pytest.raises(json.JSONDecodeError):
+                json.loads(reply.content)
+        finally:
+            process.terminate()
+    with pytest.raises(SystemExit) as bad:
+        serve(["--failures", "429,garbled"])
+    assert bad.value.code == 2 and "'garbled': unknown failure" in capsys.readouterr().err

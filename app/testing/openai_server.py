@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .faults import Failure, body_on_the_wire, check_failure, reset
+
 # Not an OpenAI endpoint: lets a client in another process read what the server spent.
 STATS_PATH = "/_stats"
 MODELS = (
@@ -84,6 +86,18 @@ class RecordedRequest:
     body: dict[str, Any] | None
     status: int
     handling_seconds: float
+    fault: str | None = None  # how the reply went wrong on the wire (see faults.py), if it did
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server answers to one request, and the fault to inject while sending it."""
+
+    status: int
+    headers: dict[str, str]
+    payload: bytes
+    body: dict[str, Any] | None
+    fault: str | None = None
 
 
 class ApiError(Exception):
@@ -242,6 +256,11 @@ def _embed(item: str | list[int], dimensions: int) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+def _json(value: Any) -> bytes:
+    """The value as a JSON body."""
+    return json.dumps(value).encode()
+
+
 def _word_count(text: str) -> int:
     """A stand-in for a token count."""
     return len(text.split())
@@ -298,28 +317,39 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         headers = {key.lower(): value for key, value in self.headers.items()}
         path = self.path.split("?", 1)[0]
-        status, reply_headers, payload, body = self.server.owner.answer(
-            self.command, path, headers, raw
-        )
-        self.send_response(status)
-        for key, value in reply_headers.items():
-            self.send_header(key, value)
-        self.send_header("content-length", str(len(payload)))
-        self.send_header("x-request-id", f"req_{secrets.token_hex(16)}")
-        self.end_headers()
-        # Record before the body goes out, so a client that has its answer sees it recorded.
-        elapsed = time.perf_counter() - started
-        self.server.owner.record(
-            RecordedRequest(path, self.command, headers, body, status, elapsed)
-        )
-        self.wfile.write(payload)
+        reply = self.server.owner.answer(self.command, path, headers, raw)
+        try:
+            self.send_response(reply.status)
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.send_header("content-length", str(len(reply.payload)))
+            self.send_header("x-request-id", f"req_{secrets.token_hex(16)}")
+            self.end_headers()
+            # Record before the body goes out, so a client that has its answer sees it recorded.
+            elapsed = time.perf_counter() - started
+            self.server.owner.record(
+                RecordedRequest(
+                    path, self.command, headers, reply.body, reply.status, elapsed, reply.fault
+                )
+            )
+            self.wfile.write(body_on_the_wire(reply.payload, reply.fault))
+            if reply.fault == "reset":
+                reset(self.connection)
+        except OSError:  # the client gave up waiting (a slow reply) and closed the connection
+            pass
+        # A cut reply ends its connection (FIN); a slow one's client is gone.
+        self.close_connection |= reply.fault in ("truncated", "reset", "slow")
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
 
 
 class OpenAICompatibleServer:
-    """An OpenAI-compatible server on 127.0.0.1 with knobs for latency and failures."""
+    """An OpenAI-compatible server on 127.0.0.1 with knobs for latency and failures.
+
+    A failure (in ``script`` entries, ``failure_statuses`` and ``fail_status``) is an HTTP error
+    status or one of faults.FAULTS: "malformed", "truncated", "reset", "slow" (``slow_s`` late).
+    """
 
     def __init__(
         self,
@@ -328,22 +358,26 @@ class OpenAICompatibleServer:
         *,
         port: int = 0,
         fail_after: int | None = None,
-        fail_status: int = 503,
-        script: list[tuple[int, dict[str, str]]] | None = None,
+        fail_status: Failure = 503,
+        script: list[tuple[Failure, dict[str, str]]] | None = None,
         failure_rate: float = 0.0,
-        failure_statuses: tuple[int, ...] = (429, 500),
+        failure_statuses: tuple[Failure, ...] = (429, 500),
         retry_after: str = "0",
+        slow_s: float = 5.0,
         always_fail_models: set[str] | None = None,
+        always_fail_inputs: set[str] | None = None,
         refuse_image_prompts_containing: list[str] | None = None,
     ) -> None:
         self.delay_s = delay_s
         self.fail_after = fail_after
-        self.fail_status = fail_status
-        self.script = list(script or [])
+        self.fail_status = check_failure(fail_status)
+        self.script = [(check_failure(failure), headers) for failure, headers in script or []]
         self.failure_rate = failure_rate
-        self.failure_statuses = failure_statuses
+        self.failure_statuses = tuple(map(check_failure, failure_statuses))
         self.retry_after = retry_after
+        self.slow_s = slow_s
         self.always_fail_models = set(always_fail_models or ())
+        self.always_fail_inputs = set(always_fail_inputs or ())  # embeddings inputs: 500
         self.refuse_image_prompts_containing = list(refuse_image_prompts_containing or [])
         self._port = port
         self._rng = random.Random(seed)
@@ -429,17 +463,15 @@ class OpenAICompatibleServer:
         with self._lock:
             self._requests.append(request)
 
-    def answer(
-        self, method: str, path: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[int, dict[str, str], bytes, dict[str, Any] | None]:
-        """Return (status, headers, payload, parsed body) for one request."""
-        body = None
+    def answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        """The reply to one request."""
+        body, fault = None, None
         try:
             if method == "GET" and path.startswith("/files/"):
-                return 200, {"content-type": "image/png"}, self._take_file(path), None
+                return Reply(200, {"content-type": "image/png"}, self._take_file(path), None)
             if (method, path) == ("GET", STATS_PATH):
                 stats = {"requests": len(self.requests), "handling_seconds": self.handling_seconds}
-                return 200, {"content-type": "application/json"}, json.dumps(stats).encode(), None
+                return Reply(200, {"content-type": "application/json"}, _json(stats), None)
             scheme, _, key = headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not key.strip():
                 message = "You didn't provide an API key. Use an 'Authorization: Bearer' header."
@@ -453,12 +485,15 @@ class OpenAICompatibleServer:
                 content_type = headers.get("content-type", "")
                 is_form = content_type.startswith("multipart/form-data")
                 body = _parse_form(raw, content_type) if is_form else self._parse(raw)
-                result = self._model_call(endpoint, body)
-            return 200, {"content-type": "application/json"}, json.dumps(result).encode(), body
+                result, fault = self._model_call(endpoint, body)
+            payload = _json(result)
+            if fault == "malformed":
+                payload = payload[: len(payload) // 2]
+            return Reply(200, {"content-type": "application/json"}, payload, body, fault)
         except Exception as exc:
             error = exc if isinstance(exc, ApiError) else ApiError(500, f"Test server bug: {exc!r}")
             reply_headers = {"content-type": "application/json", **error.headers}
-            return error.status, reply_headers, json.dumps(error.body()).encode(), body
+            return Reply(error.status, reply_headers, _json(error.body()), body)
 
     def _parse(self, raw: bytes) -> dict[str, Any]:
         """The JSON object in the request body."""
@@ -473,28 +508,38 @@ class OpenAICompatibleServer:
 
     def _model_call(
         self, endpoint: Callable[[dict[str, Any]], dict[str, Any]], body: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Apply the delay and failure knobs, then answer with the endpoint."""
+    ) -> tuple[dict[str, Any], str | None]:
+        """Apply the delay and failure knobs, then answer with the endpoint: (result, the fault
+        to inject while sending it, or None). An injected HTTP error status is raised."""
         time.sleep(self.delay_s)
         with self._lock:
             scripted = self.script.pop(0) if self.script else None
             exhausted = self.fail_after is not None and self._successes >= self.fail_after
             unlucky = self.failure_rate > 0 and self._rng.random() < self.failure_rate
-            status = self._rng.choice(self.failure_statuses) if unlucky else None
+            drawn = self._rng.choice(self.failure_statuses) if unlucky else None
         if scripted is not None:
-            raise _simulated_failure(*scripted)
-        if exhausted:
-            raise _simulated_failure(self.fail_status, {})
-        if body.get("model") in self.always_fail_models:
-            raise _simulated_failure(500, {})
-        if status is not None:
-            raise _simulated_failure(
-                status, {"retry-after": self.retry_after} if status == 429 else {}
-            )
+            failure, headers = scripted
+        elif exhausted:
+            failure, headers = self.fail_status, {}
+        elif body.get("model") in self.always_fail_models or self._fails_input(body):
+            failure, headers = 500, {}
+        else:
+            failure, headers = drawn, {"retry-after": self.retry_after} if drawn == 429 else {}
+        if isinstance(failure, int):
+            raise _simulated_failure(failure, headers)
+        if failure == "slow":
+            time.sleep(self.slow_s)
         result = endpoint(body)
-        with self._lock:
-            self._successes += 1
-        return result
+        if failure is None:
+            with self._lock:
+                self._successes += 1
+        return result, failure
+
+    def _fails_input(self, body: dict[str, Any]) -> bool:
+        """Whether one of the request's embeddings inputs is in always_fail_inputs."""
+        given = body.get("input")
+        items = [given] if isinstance(given, str) else given if isinstance(given, list) else []
+        return any(isinstance(item, str) and item in self.always_fail_inputs for item in items)
 
     def _take_file(self, path: str) -> bytes:
         """Serve a generated image once, then forget it, like an expiring URL."""

@@ -8,9 +8,10 @@ import json
 import logging
 
 import numpy as np
+import openai
 import pandas as pd
 
-from ..channel import Channel
+from ..channel import Channel, provider_error
 from ..providers.offline import embed
 from ..storage import Store
 from .config import Endpoint, Tournament, game_settings
@@ -93,15 +94,22 @@ def cosine_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def add_distances(
     turns: pd.DataFrame, embeddings: PromptEmbeddings, endpoints: dict[str, Endpoint]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
     """The table with distance_to_start and distance_to_previous (turn 0: to the prompt), in
-    place of the embeddings; rows stay in order (each game's turns are consecutive)."""
+    place of the embeddings; rows stay in order (each game's turns are consecutive). Where the
+    start prompts could not be embedded (after the retries) the distances to them stay NaN and
+    the one-line reason is in the list returned with the table."""
     to_start = np.full(len(turns), np.nan)
     to_previous = np.full(len(turns), np.nan)
+    problems: list[str] = []
     for (label, model), group in turns.groupby(["endpoint", "embeddings_model"], sort=False):
-        starts = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))
         captions = np.vstack(group[EMBEDDING].to_numpy())
-        start = np.vstack([starts[prompt] for prompt in group["prompt"]])
+        try:
+            starts = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))
+            start = np.vstack([starts[prompt] for prompt in group["prompt"]])
+        except openai.APIError as error:
+            problems.append(str(provider_error(error, "embed the start prompts", model)))
+            start = np.full_like(captions, np.nan, dtype=float)
         games = group["run_name"].to_numpy()
         same_game = np.concatenate(([False], games[1:] == games[:-1]))
         previous = start.copy()
@@ -113,4 +121,4 @@ def add_distances(
     turns = turns.drop(columns=EMBEDDING)
     turns.insert(position, "distance_to_previous", to_previous)
     turns.insert(position, "distance_to_start", to_start)
-    return turns
+    return turns, problems

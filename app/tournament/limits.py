@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from ..providers.openai_client import DEFAULT_MAX_RETRIES
 from .fields import Table
 from .shared import THREADS, Shared
 
@@ -28,7 +29,7 @@ class ProviderLimits:
 
     max_in_flight: int = 16
     requests_per_minute: float | None = None
-    max_retries: int = 6
+    max_retries: int = DEFAULT_MAX_RETRIES  # as in games: 30 % failing calls cost nothing
     backoff_s: float = 0.5
     max_backoff_s: float = 8.0
     timeout_s: float = 120.0

@@ -49,7 +49,7 @@ def write_outputs(
         LEVELS: (_csv(levels), "text/csv"),
     }
     pictures = []
-    if len(turns):
+    if len(turns) and turns["distance_to_start"].notna().any():  # something to draw
         for key, figure in (
             (plots.DISTANCE_BY_TURN_PNG, plots.distance_by_turn(turns)),
             (plots.PAIR_GRID_PNG, plots.pair_grid(turns)),

@@ -47,6 +47,8 @@ class TournamentResult:
     totals: dict[str, Any]
     snapshot: dict[str, Any]
     written: list[str]
+    # Why some distances to the start prompts are missing (their embeddings failed), if any.
+    unmeasured: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -102,7 +104,8 @@ def run_tournament(
     progress: Progress | None = None,
 ) -> TournamentResult:
     """Plays every game not finished yet (threads unless another executor is given), then
-    writes the turn table, leaderboards, plots and summary under <out>/results/."""
+    writes the turn table, leaderboards, plots and summary under <out>/results/ (also when the
+    start prompts cannot be embedded: see TournamentResult.unmeasured)."""
     specs = plan_games(tournament)
     root = open_store(tournament.out, tournament.s3_endpoint)
     root.check_writable()
@@ -159,7 +162,7 @@ def run_tournament(
         with _collector_paused():
             turns = collect_turns(root, specs, tournament.name, tournament.turns, tournament.prices)
             endpoints = {endpoint.label: endpoint for endpoint in tournament.endpoints()}
-            turns = add_distances(turns, embeddings, endpoints)
+            turns, unmeasured = add_distances(turns, embeddings, endpoints)
         snapshot = services.coordinator.snapshot()  # after the start prompts' embeddings calls
     finally:
         executor.close()
@@ -179,4 +182,6 @@ def run_tournament(
             snapshot=snapshot,
             reports={s.run_name for s in specs if root.child(s.run_name).exists(REPORT_PAGE)},
         )
-    return TournamentResult(root.location, games, turns, pairs, levels, summed, snapshot, written)
+    return TournamentResult(
+        root.location, games, turns, pairs, levels, summed, snapshot, written, tuple(unmeasured)
+    )

@@ -7,6 +7,8 @@ the transport sees every attempt anyway, so it counts each one, pauses the whole
 429's Retry-After, and frees the in-flight slot while backing off. The policy is the SDK's:
 408, 409, 429, 5xx, timeouts and connection errors; Retry-After(-Ms) up to two minutes, else
 exponential backoff less up to 25 % jitter; x-should-retry obeyed. The client gets max_retries=0.
+Each reply is read whole inside the loop (providers.replies.check_reply), so a cut or reset body
+and a 2xx reply that is not JSON are retried like a dropped connection, as in games.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import httpx2
 import openai
 
 from ..providers.openai_client import build_openai_client
+from ..providers.replies import check_reply
 from .limits import MAX_PAUSE_S, ProviderLimits
 
 if TYPE_CHECKING:
@@ -86,9 +89,10 @@ class LimitedTransport(httpx2.BaseTransport):
             response, wait = None, None
             self.gates.enter(self.endpoint)
             try:
-                response = self.inner.handle_request(request)
-                wait = retry_after_s(response.headers)
-            except httpx2.TransportError:  # timeouts and connection errors
+                answer = self.inner.handle_request(request)
+                check_reply(request, answer)
+                response, wait = answer, retry_after_s(answer.headers)
+            except httpx2.TransportError:  # timeouts, connection errors, cut or bad bodies
                 if last:
                     raise
             finally:

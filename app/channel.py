@@ -43,6 +43,9 @@ def provider_error(error: openai.APIError, what: str, model: str) -> ProviderErr
     """A one-line ProviderError for a failed OpenAI call: the model, what failed and why."""
     code = getattr(error, "code", None)
     detail = getattr(error, "message", None) or str(error)
+    if isinstance(error, openai.APIConnectionError) and error.__cause__ is not None:
+        if not isinstance(error, openai.APITimeoutError):  # its cause only repeats "timed out"
+            detail = f"{detail} {error.__cause__}"  # e.g. which bad body the retries gave up on
     if code == "content_policy_violation":
         return ProviderError(f"{model} refused the {what} (content policy): {detail}")
     status = getattr(error, "status_code", None)

@@ -15,7 +15,7 @@ import pytest
 
 from image_telephone import play
 from image_telephone.chain import check_run
-from image_telephone.storage import LocalStore
+from image_telephone.storage import LocalStore, open_store
 from image_telephone.testing import OpenAICompatibleServer
 
 TEXT = "a red kite above a grey sea"
@@ -50,7 +50,7 @@ def test_ctrl_c_inside_a_step_commits_nothing_and_the_resume_redoes_it(tmp_path,
     # This is what burr_compat.step_finished is for: Burr runs its post-step hooks after a
     # KeyboardInterrupt as if the step had succeeded, which would checkpoint it as done.
     turns = 3
-    with OpenAICompatibleServer(delay_s=0.2) as server:
+    with OpenAICompatibleServer(delay_s=0.2, sampled_captions=True) as server:
         timer = threading.Timer(after_s, _thread.interrupt_main)
         timer.start()
         try:
@@ -112,7 +112,7 @@ def _wait_for_turns(run, turns, timeout_s=60):
     ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)]
 )
 def test_a_stop_signal_exits_with_its_code_and_the_run_resumes(tmp_path, signum, code):
-    with OpenAICompatibleServer(delay_s=0.15) as server:
+    with OpenAICompatibleServer(delay_s=0.15, sampled_captions=True) as server:
         options = ("--provider", "openai", "--base-url", server.base_url)
         env_key = {"OPENAI_API_KEY": "test-key"}
         os.environ.update(env_key)
@@ -150,3 +150,22 @@ def test_sigkill_at_random_moments_never_breaks_the_chain(tmp_path):
     output, _ = game.communicate(timeout=300)
     assert game.returncode == 0, output
     _assert_chain(run, turns)
+
+
+def test_ctrl_c_during_an_s3_game_commits_nothing_and_it_resumes(bucket):
+    name, _ = bucket
+    out = f"s3://{name}/runs"
+    with OpenAICompatibleServer(delay_s=0.2) as server:
+        timer = threading.Timer(1.0, _thread.interrupt_main)
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                _openai_game(server, out, 3)
+                time.sleep(5)
+        finally:
+            timer.cancel()
+        store = open_store(out).child("stopped")
+        assert check_run(store).intact
+        assert len(_openai_game(server, out, 3).captions) == 3
+    report = check_run(store)
+    assert report.intact and report.committed_turns == 3 and not report.uncommitted

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from image_telephone import GameSettings, RunConflictError, play
+from image_telephone import GameSettings, ProviderError, RunConflictError, play
 from image_telephone.chain import check_run
 from image_telephone.cli import main
 from image_telephone.errors import RunLockedError
@@ -91,6 +91,22 @@ def test_only_the_default_image_model_may_fall_back(monkeypatch):
     from_environment = GameSettings(provider="openai").resolved()
     assert from_environment.image_model == "gpt-image-1.5"
     assert from_environment.image_model_fallback is None
+
+
+def test_the_default_image_model_falls_back_when_the_server_lacks_it(tmp_path):
+    with OpenAICompatibleServer(missing_models={"gpt-image-2"}) as server:
+        result = _openai(server, tmp_path, 2, "fallback")
+        paints = [r.body["model"] for r in server.requests if r.path.endswith("generations")]
+    assert paints == ["gpt-image-2", "gpt-image-1", "gpt-image-2", "gpt-image-1"]
+    origin = result.metadata(1)["image_origin"]
+    assert origin["image_model"] == "gpt-image-1"
+    assert origin["parameter_notes"] == ["gpt-image-2 not available; fell back to gpt-image-1"]
+
+
+def test_a_named_image_model_never_falls_back(tmp_path):
+    with OpenAICompatibleServer(missing_models={"dall-e-3"}) as server:
+        with pytest.raises(ProviderError, match="HTTP 404"):
+            _openai(server, tmp_path, 1, "named", image_model="dall-e-3")
 
 
 def test_a_failed_run_is_listed_as_failed_with_its_reason(openai_server, tmp_path, capsys):

@@ -45,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=5.0,
         help="how late a 'slow' failure answers; make it longer than the client's timeout",
     )
+    parser.add_argument(
+        "--sampled-captions",
+        action="store_true",
+        help="caption the same image differently each time, as a sampling model does",
+    )
     args = parser.parse_args(argv)
     with OpenAICompatibleServer(
         delay_s=args.delay,
@@ -54,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         failure_statuses=args.failures,
         retry_after=args.retry_after,
         slow_s=args.slow_seconds,
+        sampled_captions=args.sampled_captions,
     ) as server:
         print(server.base_url, flush=True)
         try:

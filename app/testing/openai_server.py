@@ -365,6 +365,8 @@ class OpenAICompatibleServer:
         retry_after: str = "0",
         slow_s: float = 5.0,
         always_fail_models: set[str] | None = None,
+        missing_models: set[str] | None = None,
+        sampled_captions: bool = False,
         always_fail_inputs: set[str] | None = None,
         refuse_image_prompts_containing: list[str] | None = None,
     ) -> None:
@@ -377,6 +379,9 @@ class OpenAICompatibleServer:
         self.retry_after = retry_after
         self.slow_s = slow_s
         self.always_fail_models = set(always_fail_models or ())
+        self.missing_models = set(missing_models or ())  # answered 404 model_not_found
+        # Like a model sampling at temperature > 0: the same image gets another caption each time.
+        self.sampled_captions = sampled_captions
         self.always_fail_inputs = set(always_fail_inputs or ())  # embeddings inputs: 500
         self.refuse_image_prompts_containing = list(refuse_image_prompts_containing or [])
         self._port = port
@@ -523,6 +528,9 @@ class OpenAICompatibleServer:
             failure, headers = self.fail_status, {}
         elif body.get("model") in self.always_fail_models or self._fails_input(body):
             failure, headers = 500, {}
+        elif body.get("model") in self.missing_models:
+            message = f"The model `{body['model']}` does not exist or you do not have access to it."
+            raise ApiError(404, message, "model_not_found", "model")
         else:
             failure, headers = drawn, {"retry-after": self.retry_after} if drawn == 429 else {}
         if isinstance(failure, int):
@@ -595,6 +603,8 @@ class OpenAICompatibleServer:
         for index in range(n):
             if descriptions:
                 phrase = PHRASES[(seed[0] + index) % len(PHRASES)]
+                if self.sampled_captions:
+                    phrase = f"{secrets.choice(PHRASES)}, take {secrets.token_hex(3)}"
                 text = f"{'; '.join(descriptions)}, {phrase}."
             else:
                 words = _digest(texts, index)

@@ -21,10 +21,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_game import offline_game  # noqa: E402
 from benchmarks.figures import report_figures  # noqa: E402
-from image_telephone.artifacts import sha256_hex  # noqa: E402
-from image_telephone.chain import TURN_FILE, check_run  # noqa: E402
-from image_telephone.run_lock import acquire_run_lock  # noqa: E402
-from image_telephone.storage import LocalStore  # noqa: E402
+from image_telephone.store.artifacts import sha256_hex  # noqa: E402
+from image_telephone.store.chain import TURN_FILE, check_run  # noqa: E402
+from image_telephone.store.run_lock import acquire_run_lock  # noqa: E402
+from image_telephone.store.storage import LocalStore  # noqa: E402
 
 TURNS = 50
 REPEATS = 5

@@ -24,8 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import requests  # noqa: E402
 
 from benchmarks.figures import report_figures  # noqa: E402
-from image_telephone.chain import check_run  # noqa: E402
-from image_telephone.storage import LocalStore  # noqa: E402
+from image_telephone.store.chain import check_run  # noqa: E402
+from image_telephone.store.storage import LocalStore  # noqa: E402
 from image_telephone.testing.openai_server import STATS_PATH  # noqa: E402
 
 KILLS = SIGINTS = 50
@@ -38,6 +38,7 @@ def _server() -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "image_telephone.testing", "--delay", "0.03", "--sampled-captions"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # killed clients make its socketserver print resets
         text=True,
     )
     return server, server.stdout.readline().strip()

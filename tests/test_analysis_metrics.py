@@ -19,9 +19,9 @@ from image_telephone.analysis.image_change import (
 from image_telephone.analysis.metrics import write_metrics
 from image_telephone.analysis.projection import project_2d
 from image_telephone.analysis.run_data import load_run
-from image_telephone.manifest import new_manifest, with_progress
 from image_telephone.providers.offline import EMBED_MODEL, embed
-from image_telephone.storage import LocalStore
+from image_telephone.store.manifest import new_manifest, with_progress
+from image_telephone.store.storage import LocalStore
 
 
 def _png(image: Image.Image) -> bytes:

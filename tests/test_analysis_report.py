@@ -13,7 +13,7 @@ from PIL import Image
 
 import image_telephone as it
 from image_telephone.analysis import write_report
-from image_telephone.cli_analysis import add_analysis_commands
+from image_telephone.cli.analysis import add_analysis_commands
 from image_telephone.errors import TelephoneError
 
 TURNS = 5

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from image_telephone.chain import TURN_FILE, check_run
 from image_telephone.cli import main
-from image_telephone.storage import LocalStore
+from image_telephone.store.chain import TURN_FILE, check_run
+from image_telephone.store.storage import LocalStore
 
 RUN = "chain"
 

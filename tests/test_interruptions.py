@@ -14,8 +14,8 @@ import time
 import pytest
 
 from image_telephone import play
-from image_telephone.chain import check_run
-from image_telephone.storage import LocalStore, open_store
+from image_telephone.store.chain import check_run
+from image_telephone.store.storage import LocalStore, open_store
 from image_telephone.testing import OpenAICompatibleServer
 
 TEXT = "a red kite above a grey sea"

@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from image_telephone.game.settings import GameSettings
 from image_telephone.redaction import REDACTED, redact_url
-from image_telephone.settings import GameSettings
 
 ACCESS_KEY = "AKIAEXAMPLEKEYID0001"
 SECRET_KEY = "never-at-rest-secret-key"

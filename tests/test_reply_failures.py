@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from image_telephone.cli import main
-from image_telephone.library_logs import keep_library_logs_off_terminal
+from image_telephone.cli.library_logs import keep_library_logs_off_terminal
 from image_telephone.providers.openai_client import MAX_RETRIES_ENV, build_openai_client
 from image_telephone.providers.replies import MalformedReply
 from image_telephone.testing import OpenAICompatibleServer

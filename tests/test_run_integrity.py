@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from image_telephone import GameSettings, ProviderError, RunConflictError, play
-from image_telephone.chain import check_run
 from image_telephone.cli import main
 from image_telephone.errors import RunLockedError
-from image_telephone.run_lock import acquire_run_lock
-from image_telephone.storage import LocalStore, open_store
+from image_telephone.store.chain import check_run
+from image_telephone.store.run_lock import acquire_run_lock
+from image_telephone.store.storage import LocalStore, open_store
 from image_telephone.testing import OpenAICompatibleServer
 
 

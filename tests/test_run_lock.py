@@ -13,10 +13,10 @@ import boto3
 import pytest
 
 from image_telephone.errors import RunLockedError, StorageError
-from image_telephone.run_lock import acquire_run_lock
-from image_telephone.s3_store import S3Store
-from image_telephone.storage import LocalStore
-from image_telephone.uploads import PipelinedStore
+from image_telephone.store.run_lock import acquire_run_lock
+from image_telephone.store.s3_store import S3Store
+from image_telephone.store.storage import LocalStore
+from image_telephone.store.uploads import PipelinedStore
 
 ISO_SECONDS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from image_telephone import InputError
-from image_telephone.cli_tournament import add_tournament_commands
+from image_telephone.cli.tournament import add_tournament_commands
 from image_telephone.tournament import load_tournament
 from image_telephone.tournament.games import plan_games
 from image_telephone.tournament.prompts import DEFAULT_PROMPTS, load_prompts

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from image_telephone.cli_tournament import add_tournament_commands
+from image_telephone.cli.tournament import add_tournament_commands
 from image_telephone.providers import offline
 from image_telephone.tournament import ProcessExecutor, load_tournament, run_tournament
 from image_telephone.tournament.coordinator import INTERRUPTED

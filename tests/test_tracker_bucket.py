@@ -3,7 +3,7 @@
 import pytest
 
 from image_telephone.errors import StorageError
-from image_telephone.tracking import ResumableS3Tracker, make_tracker
+from image_telephone.game.tracking import ResumableS3Tracker, make_tracker
 
 from .conftest import S3_SECRET
 from .s3_server import free_port

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from image_telephone.errors import StorageError
-from image_telephone.uploads import OrderedUploader
+from image_telephone.store.uploads import OrderedUploader
 
 
 def test_puts_land_in_order_and_pending_objects_read_back():

@@ -1,0 +1,362 @@
+"""The image-telephone command: parse arguments, call the Python API, print."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from image_telephone import __doc__ as package_doc
+from image_telephone.api import GameResult, play
+from image_telephone.cli.analysis import add_analysis_commands
+from image_telephone.cli.check import add_check_commands
+from image_telephone.cli.child_process import run_until_signalled
+from image_telephone.cli.progress import CountProgress, TurnProgress, snippet
+from image_telephone.cli.terminal import console
+from image_telephone.cli.tournament import add_tournament_commands
+from image_telephone.errors import InputError, ProviderError, TelephoneError
+from image_telephone.game.play import DEFAULT_PROJECT
+from image_telephone.game.settings import MODES, PROVIDERS, default_provider, mixed_prompt
+from image_telephone.interrupts import exit_code
+from image_telephone.store.chain import check_run
+from image_telephone.store.listing import list_runs
+from image_telephone.store.manifest import read_manifest
+from image_telephone.store.storage import DEFAULT_OUT, open_store, validate_run_name
+from image_telephone.titling import DEFAULT_STOPS, TitleSettings, title_folder
+
+DEFAULT_TURNS = 5
+_RESUME_HINT = "; finished turns are saved: run the same command again to resume"
+
+
+def _turns(value: str) -> int:
+    try:
+        turns = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if turns < 1:
+        raise argparse.ArgumentTypeError(f"{turns} turns: must be at least 1")
+    return turns
+
+
+def _add_location_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        help=f"a folder or s3://bucket/prefix (default {DEFAULT_OUT}/)",
+    )
+    parser.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)")
+
+
+def _add_run_parser(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="play (or resume) a game")
+    run.add_argument(
+        "image", nargs="?", help="start image: path, file://, http(s)://, s3://, data:"
+    )
+    run.add_argument("--text", help="start from a text prompt instead of an image")
+    run.add_argument(
+        "--mix", nargs=2, metavar=("PROMPT_A", "PROMPT_B"), help="start from two prompts mixed"
+    )
+    run.add_argument("--start-image", help="with --text: paint the text onto this image first")
+    run.add_argument("--mode", choices=MODES, help="the game's graph (default telephone)")
+    run.add_argument("--more-of", help="with --mode more: the quality to exaggerate each turn")
+    run.add_argument(
+        "--panels", type=_turns, help="story mode with this many comic panels (sets -n)"
+    )
+    run.add_argument("-n", "--turns", type=_turns, help="captions to make (default 5)")
+    run.add_argument(
+        "--provider", choices=PROVIDERS, help="default: openai if OPENAI_API_KEY is set"
+    )
+    run.add_argument("--caption-model", help="vision model (openai)")
+    run.add_argument("--image-model", help="image model (openai)")
+    run.add_argument("--embeddings-model", help="embeddings model (openai)")
+    run.add_argument("--descriptiveness", help="an adverb: somewhat, very, extremely, obsessively…")
+    run.add_argument("--prompt", dest="additional_prompt", help="added to the caption prompt")
+    run.add_argument("--core-prompt", help="replaces the caption instruction")
+    run.add_argument("--style", dest="image_style", help="image style, e.g. watercolor")
+    run.add_argument(
+        "--image-prompt", dest="additional_image_prompt", help="added to image prompts"
+    )
+    run.add_argument("--temperature", type=float, help="caption temperature, 0..2")
+    run.add_argument("--max-tokens", type=int, default=300, help="caption length limit")
+    run.add_argument("--stop", action="append", default=[], help="stop sequence (repeatable)")
+    run.add_argument(
+        "--modifier",
+        dest="style_modifiers",
+        action="append",
+        default=[],
+        help="appended to every image prompt, e.g. 'trending on artstation' (repeatable)",
+    )
+    run.add_argument("--size", help="image size WIDTHxHEIGHT")
+    run.add_argument("--quality", help="image quality (openai models that take it)")
+    run.add_argument("--seed", type=int, default=0, help="seed for everything random (default 0)")
+    run.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
+    run.add_argument("--run-name", help="name of the run folder (default: time and provider)")
+    _add_location_arguments(run)
+    run.add_argument("--fork", action="store_true", help="continue a saved run with new settings")
+    run.add_argument("--project", default=DEFAULT_PROJECT, help="Burr tracker project name")
+    tracking = run.add_mutually_exclusive_group()
+    tracking.add_argument(
+        "--no-tracker", action="store_true", help="do not log to the Burr tracker"
+    )
+    tracking.add_argument("--track-to", metavar="s3://BUCKET", help="log to Burr's S3 tracker")
+
+
+def _add_title_parser(commands: argparse._SubParsersAction) -> None:
+    title = commands.add_parser("title", help="title a collection of artworks")
+    title.add_argument("folder", help="a folder or s3://bucket/prefix of images")
+    title.add_argument("--out", default="titles.csv", help="CSV, or .jsonl (default titles.csv)")
+    title.add_argument("--context", help="who the titles are for, e.g. 'crypto art, NFT'")
+    title.add_argument("--genre", dest="genre_hint", help="an art genre or subculture to tie to")
+    title.add_argument("--candidates", type=int, default=3, help="titles asked per image (K)")
+    title.add_argument("--temperature", type=float, help="0..2; higher is wilder")
+    title.add_argument("--max-tokens", type=int, default=16, help="completion limit (default 16)")
+    title.add_argument("--max-words", dest="max_title_words", type=int, default=8)
+    title.add_argument(
+        "--stop", action="append", help="stop sequence (repeatable; default: line break)"
+    )
+    title.add_argument("--provider", choices=PROVIDERS)
+    title.add_argument("--model", help="vision model (openai)")
+    title.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
+    title.add_argument("--seed", type=int, default=0)
+    title.add_argument("--concurrency", type=int, default=8, help="images in flight (default 8)")
+    title.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)")
+
+
+def _title(args: argparse.Namespace) -> int:
+    settings = TitleSettings(
+        provider=_chosen_provider(args.provider),
+        model=args.model,
+        context=args.context,
+        genre_hint=args.genre_hint,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        stop=tuple(args.stop) if args.stop is not None else DEFAULT_STOPS,
+        candidates=args.candidates,
+        max_title_words=args.max_title_words,
+        seed=args.seed,
+        base_url=args.base_url,
+    )
+    with CountProgress(console, "titled") as progress:
+        report = title_folder(
+            args.folder,
+            args.out,
+            settings,
+            args.concurrency,
+            args.s3_endpoint,
+            on_done=progress.update,
+        )
+    console.print(f"{report.titled} titled now, {report.already_titled} titled before → {args.out}")
+    if report.skipped:
+        console.print(
+            f"skipped {len(report.skipped)} files that are not images: " + ", ".join(report.skipped)
+        )
+    for key, reason in report.failed.items():
+        console.print(f"[red]failed[/] {key}: {reason}", highlight=False)
+    return 3 if report.failed else 0
+
+
+def _chosen_provider(provider: str | None) -> str:
+    if provider is None:
+        provider, reason = default_provider()
+        console.print(f"provider: [bold]{provider}[/] ({reason}; choose with --provider)")
+    return provider
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    parser = argparse.ArgumentParser(prog="image-telephone", description=package_doc)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_run_parser(commands)
+    show = commands.add_parser("show", help="print the chain of captions of a run")
+    show.add_argument("run_name")
+    _add_location_arguments(show)
+    runs = commands.add_parser("runs", help="list runs with their progress")
+    _add_location_arguments(runs)
+    runs.add_argument(
+        "--check", action="store_true", help="verify each run's chain too (see `check`)"
+    )
+    _add_title_parser(commands)
+    ui = commands.add_parser("ui", help="start the Burr tracker UI on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=7241)
+    ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
+    pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
+    pictures.add_argument("folder", nargs="?", default="docs/images")
+    return parser, {
+        **add_analysis_commands(commands),
+        **add_tournament_commands(commands),
+        **add_check_commands(commands, _add_location_arguments),
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    provider = _chosen_provider(args.provider)
+    options = {
+        name: getattr(args, name)
+        for name in (
+            "caption_model",
+            "image_model",
+            "embeddings_model",
+            "descriptiveness",
+            "additional_prompt",
+            "core_prompt",
+            "image_style",
+            "additional_image_prompt",
+            "temperature",
+            "max_tokens",
+            "size",
+            "quality",
+            "seed",
+            "base_url",
+        )
+    }
+    mode, turns = args.mode or "telephone", args.turns or DEFAULT_TURNS
+    if args.panels is not None:
+        if args.mode not in (None, "story") or args.turns not in (None, args.panels):
+            raise InputError("--panels: it sets story mode and the turns; drop --mode and -n")
+        mode, turns = "story", args.panels
+    text = mixed_prompt(*args.mix) if args.mix else args.text
+    if args.start_image is not None and (text is None or args.image is not None):
+        raise InputError("--start-image: use it with --text (or --mix) and no positional image")
+    with TurnProgress(console, turns) as progress:
+        result = play(
+            args.image or args.start_image,
+            text=text,
+            turns=turns,
+            provider=provider,
+            mode=mode,
+            more_of=args.more_of,
+            stop=tuple(args.stop),
+            style_modifiers=tuple(args.style_modifiers),
+            run_name=args.run_name,
+            out=args.out,
+            s3_endpoint=args.s3_endpoint,
+            fork=args.fork,
+            tracker=args.track_to or not args.no_tracker,
+            project=args.project,
+            on_step=progress.update,
+            **options,
+        )
+    _print_summary(result)
+    runs = "" if args.out == DEFAULT_OUT else f" --runs {args.out}"
+    console.print(f"see the drift: image-telephone report {result.run_name}{runs}", highlight=False)
+    return 0
+
+
+def _print_summary(result: GameResult) -> None:
+    table = Table(title=f"run {result.run_name} — {result.location}")
+    table.add_column("turn", justify="right")
+    table.add_column("image")
+    table.add_column("caption", overflow="fold")
+    for turn in result.manifest["turns"]:
+        table.add_row(str(turn["turn"]), turn["image"], turn["caption"] or "—")
+    Console().print(table)
+
+
+def _show(args: argparse.Namespace) -> int:
+    store = open_store(args.out, args.s3_endpoint).child(validate_run_name(args.run_name))
+    manifest = read_manifest(store)
+    if manifest is None:
+        raise InputError(
+            f"run {args.run_name!r}: not found in {args.out}; check the name and --out"
+        )
+    out = Console()
+    start = manifest["start"]
+    out.print(
+        f"[bold]{manifest['run_name']}[/] — {manifest['status']}, "
+        f"{manifest['turns_done']}/{manifest['turns_planned']} turns, start {start['kind']}: "
+        f"{start['value']}"
+    )
+    for turn in manifest["turns"]:
+        if turn["caption"] is not None:
+            out.print(f"{turn['turn']:>3}  {turn['caption']}", highlight=False)
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    root = open_store(args.out, args.s3_endpoint)
+    summaries = list_runs(root)
+    if not summaries:
+        console.print(f"no runs in {args.out}")
+        return 0
+    table = Table(title=f"runs in {args.out}")
+    columns = ["run", "status", "turns", "provider", "start", "updated (UTC)"]
+    for column in columns + (["chain"] if args.check else []):
+        table.add_column(column, overflow="fold")
+    for run in summaries:
+        status = f"{run.status}: {run.failure}" if run.failure else run.status
+        row = [
+            run.name,
+            status,
+            f"{run.turns_done}/{run.turns_planned}",
+            run.provider,
+            snippet(run.start, 50),
+            run.updated_at[:19].replace("T", " "),
+        ]
+        if args.check:
+            report = check_run(root.child(run.name))
+            row.append("intact" if report.intact else f"broken at turn {report.broken_turn}")
+        table.add_row(*row)
+    Console().print(table)
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    console.print(
+        f"Burr UI: http://{args.host}:{args.port} (project {DEFAULT_PROJECT}); Ctrl-C stops"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "from burr.cli.__main__ import cli_run_server; cli_run_server()",
+        "--no-open",
+        "--no-copy-demo_data",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    return run_until_signalled(command, name="the Burr UI")
+
+
+def _pictures(args: argparse.Namespace) -> int:
+    from image_telephone.analysis.diagrams import draw_pictures
+
+    for path in draw_pictures(args.folder):
+        console.print(f"wrote {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the image-telephone command; returns the exit code."""
+    from image_telephone.cli.library_logs import keep_library_logs_off_terminal
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    keep_library_logs_off_terminal()  # Burr's and Hamilton's banners: we report errors ourselves
+    parser, analysis_handlers = _parser()
+    args = parser.parse_args(argv)
+    handlers = {
+        "run": _run,
+        "show": _show,
+        "runs": _runs,
+        "title": _title,
+        "ui": _ui,
+        "pictures": _pictures,
+        **analysis_handlers,
+    }
+    try:
+        return handlers[args.command](args)
+    except TelephoneError as error:
+        hint = _RESUME_HINT if isinstance(error, ProviderError) else ""
+        console.print(f"[red]error:[/] {escape(str(error))}{hint}", highlight=False, soft_wrap=True)
+        return error.exit_code
+    except KeyboardInterrupt as interrupt:
+        console.print("interrupted: finished turns are saved; run the same command to resume")
+        return exit_code(interrupt)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

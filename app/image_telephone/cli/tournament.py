@@ -1,0 +1,143 @@
+"""The `tournament` subcommand: every captioner against every painter, from a TOML file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from image_telephone.cli.terminal import console
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_SHOWN_PAIRS = 10
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a number of kind, more than 0."""
+
+    def convert(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a {kind.__name__}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"{number:g}: must be more than 0")
+        return number
+
+    return convert
+
+
+def add_tournament_commands(
+    subparsers: argparse._SubParsersAction,
+) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Adds `tournament` to the command's subparsers and returns its handler."""
+    parser = subparsers.add_parser(
+        "tournament",
+        help="play every captioner against every painter on many prompts (resumable)",
+        description="Plays (or resumes) a tournament file's games in parallel and writes the "
+        "turn table, leaderboards, plots and summary.html under <out>/results/.",
+    )
+    parser.add_argument("file", help="the tournament file (TOML); see docs/tournaments.md")
+    parser.add_argument("--out", help="a folder or s3://bucket/prefix (default: the file's out)")
+    parser.add_argument(
+        "--concurrency", type=_positive(int), help="games at once (default: the file's)"
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=_positive(float),
+        metavar="USD",
+        help="stop starting calls once the estimated cost would pass this",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=("thread", "processes", "ray"),
+        default="thread",
+        help="thread: one process (default); processes: one per CPU, for many fast games; "
+        "ray: Ray tasks on a local instance or a cluster",
+    )
+    parser.add_argument(
+        "--processes", type=_positive(int), help="worker processes (default: twice the CPU count)"
+    )
+    parser.add_argument("--ray-address", help="a Ray cluster (default: start a local one)")
+    parser.add_argument(
+        "--ray-cpus-per-game",
+        type=_positive(float),
+        default=1.0,
+        help="CPUs each Ray game task asks for (default 1; lower for API-bound games)",
+    )
+    parser.add_argument(
+        "--fiftyone", metavar="DATASET", help="also export to this FiftyOne dataset"
+    )
+    return {"tournament": _tournament}
+
+
+def _tournament(args: argparse.Namespace) -> int:
+    from image_telephone.tournament import (
+        ProcessExecutor,
+        RayExecutor,
+        ThreadExecutor,
+        load_tournament,
+        run_tournament,
+    )
+    from image_telephone.tournament.coordinator import INTERRUPTED
+    from image_telephone.tournament.display import TournamentProgress
+
+    # A failed game's reason goes to the summary; Burr's traceback would garble the live view.
+    logging.getLogger("burr.core.application").setLevel(logging.CRITICAL)
+    tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)
+    if args.executor == "ray":
+        executor = RayExecutor(tournament.concurrency, args.ray_address, args.ray_cpus_per_game)
+    elif args.executor == "processes":
+        executor = ProcessExecutor(tournament.concurrency, args.processes)
+    else:
+        executor = ThreadExecutor(tournament.concurrency)
+    result = run_tournament(tournament, executor, TournamentProgress(console))
+    if result.unmeasured:  # the games' results are written, without distances to the prompts
+        console.print(
+            f"[red]error:[/] {'; '.join(result.unmeasured)}; the finished games' results are in "
+            f"{result.summary}: run the same command again to measure them",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 3
+    _print_pairs(result.pairs)
+    totals = result.totals
+    console.print(
+        f"{totals['turns']} turns, {totals['images']} images, estimated cost "
+        f"${totals['cost_usd']:.4f}; summary: {result.summary}",
+        highlight=False,
+    )
+    if args.fiftyone:
+        from image_telephone.tournament.fiftyone_export import export_to_fiftyone
+
+        export_to_fiftyone(result.turns, args.fiftyone)
+        console.print(f"FiftyOne dataset {args.fiftyone!r}: {len(result.turns)} samples")
+    stop_reason = result.snapshot["stop_reason"]
+    if stop_reason:
+        console.print(f"[yellow]stopped:[/] {stop_reason}; run the same command to resume")
+    if result.failed:
+        console.print(f"[red]{result.failed} games failed[/]: see {result.summary}")
+        return 3
+    return 130 if stop_reason == INTERRUPTED else 0
+
+
+def _print_pairs(pairs: pd.DataFrame) -> None:
+    table = Table(title="pairs, closest to the start first (mean cosine distance)")
+    for column in ("rank", "captioner", "painter", "mean", "final", "cost $"):
+        table.add_column(column)
+    for row in pairs.head(_SHOWN_PAIRS).itertuples(index=False):
+        table.add_row(
+            str(row.rank),
+            row.captioner,
+            row.painter,
+            f"{row.mean_distance_to_start:.3f}",
+            f"{row.final_distance_to_start:.3f}",
+            f"{row.cost_usd:.4f}",
+        )
+    Console().print(table)

@@ -1,0 +1,215 @@
+"""The channel: the two Hamilton dataflows, built once, with the game's inputs and named errors."""
+
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Any
+
+import openai
+from hamilton import driver
+
+from image_telephone.dataflows import caption_images, generate_images, rewrite_captions
+from image_telephone.errors import InputError
+from image_telephone.game.settings import GameSettings
+from image_telephone.game.tracking import HamiltonNodeSpans
+from image_telephone.images import as_png
+from image_telephone.providers.openai_client import build_openai_client, provider_error
+
+
+def _build_driver(module: ModuleType, **config: Any) -> driver.Driver:
+    """The module's driver for the config, built once per process: a Driver is reentrant, and
+    building one (reading the module's functions and types) costs more than a turn's nodes."""
+    return _cached_driver(module, tuple(sorted(config.items())))
+
+
+@functools.cache
+def _cached_driver(module: ModuleType, config: tuple[tuple[str, Any], ...]) -> driver.Driver:
+    # Node spans show each Hamilton node inside its Burr step in the tracker UI.
+    return (
+        driver.Builder()
+        .with_config(dict(config))
+        .with_modules(module)
+        .with_adapters(HamiltonNodeSpans())
+        .build()
+    )
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class Channel:
+    """Runs caption_images and generate_images for one game's settings; clients built once."""
+
+    def __init__(
+        self,
+        settings: GameSettings,
+        api_key: str | None = None,
+        s3_client: Any = None,
+        openai_client: Any = None,
+    ):
+        self.settings = settings
+        provider = settings.provider
+        self.caption_driver = _build_driver(
+            caption_images, provider=provider, include_embeddings=True
+        )
+        self.generate_driver = _build_driver(generate_images, provider=provider)
+        # The creative modes rewrite each caption; plain telephone needs no rewrite driver.
+        self.rewrite_driver = (
+            _build_driver(rewrite_captions, provider=provider, goal=settings.mode)
+            if settings.mode != "telephone"
+            else None
+        )
+        shared: dict[str, Any] = {}
+        if settings.provider == "openai":
+            shared["openai_client"] = openai_client or build_openai_client(
+                settings.client_base_url, api_key
+            )
+        self.caption_inputs = _without_none(
+            {
+                **shared,
+                "s3_client": s3_client,
+                "descriptiveness": settings.descriptiveness,
+                "additional_prompt": settings.additional_prompt,
+                "model": settings.caption_model,
+                "embeddings_model": settings.embeddings_model,
+                "max_tokens": settings.max_tokens,
+                "temperature": settings.temperature,
+                "stop": list(settings.stop) or None,
+            }
+        )
+        self.caption_overrides = _without_none({"core_prompt": settings.core_prompt})
+        self.generate_inputs = _without_none(
+            {
+                **shared,
+                "image_style": settings.image_style,
+                "additional_image_prompt": settings.additional_image_prompt,
+                "model": settings.image_model,
+                "size": settings.size,
+                "quality": settings.quality,
+                "style_modifiers": list(settings.style_modifiers) or None,
+            }
+        )
+        # The fallback node reads the environment; the game's settings have already decided.
+        self.generate_overrides = (
+            {"image_model_fallback": settings.image_model_fallback}
+            if settings.provider == "openai"
+            else {}
+        )
+        self.rewrite_inputs = _without_none(
+            {
+                **shared,
+                "model": settings.caption_model,
+                "max_tokens": settings.max_tokens,
+                "temperature": settings.temperature,
+                "more_of": settings.more_of,
+            }
+        )
+
+    def _seed(self, turn: int) -> int:
+        return self.settings.seed + turn
+
+    def models(self) -> dict[str, str]:
+        """The resolved model names (defaults and environment applied)."""
+        caption = self.caption_driver.execute(
+            ["caption_model", "embedding_model"], inputs=self.caption_inputs
+        )
+        image = self.generate_driver.execute(
+            ["image_model"], inputs=self.generate_inputs, overrides=self.generate_overrides
+        )
+        return {
+            "caption_model": caption["caption_model"],
+            "embeddings_model": caption["embedding_model"],
+            "image_model": image["image_model"],
+        }
+
+    def load_image(self, image_url: str) -> bytes:
+        """The start image as PNG bytes, fully decoded once so bad input fails here."""
+        try:
+            loaded = self.caption_driver.execute(
+                ["image_bytes", "image_mime_type", "fitted_image"],
+                inputs={**self.caption_inputs, "image_url": image_url},
+            )
+        except ValueError as error:
+            raise InputError(str(error)) from error
+        return as_png(loaded["image_bytes"], image_url)
+
+    def caption(
+        self,
+        image_url: str,
+        turn: int,
+        image: bytes | None = None,
+        framing: str | None = None,
+    ) -> dict[str, Any]:
+        """The caption completion (text, usage, latency) for the image at image_url (whose
+        bytes, when the caller has them, come as image so they are not fetched again)."""
+        inputs = {**self.caption_inputs, "image_url": image_url, "seed": self._seed(turn)}
+        if framing:
+            inputs["additional_prompt"] = " ".join(
+                filter(None, [framing, self.settings.additional_prompt])
+            )
+        overrides = {**self.caption_overrides, **({"image_bytes": image} if image else {})}
+        try:
+            result = self.caption_driver.execute(
+                ["caption_completion"], inputs=inputs, overrides=overrides
+            )
+        except openai.APIError as error:
+            raise provider_error(error, "caption the image", self._model("caption")) from error
+        return result["caption_completion"]
+
+    def analyze(self, image_url: str, completion: dict[str, Any]) -> dict[str, Any]:
+        """The caption's metadata and embedding, reusing the caption DAG with overrides."""
+        try:
+            result = self.caption_driver.execute(
+                ["metadata"],
+                inputs={**self.caption_inputs, "image_url": image_url},
+                overrides={
+                    **self.caption_overrides,
+                    "caption_completion": completion,
+                    "generated_caption": completion["text"],
+                },
+            )
+        except openai.APIError as error:
+            raise provider_error(error, "embed the caption", self._model("embeddings")) from error
+        return result["metadata"]
+
+    def paint(
+        self, prompt: str, turn: int, init_image: bytes | None = None
+    ) -> tuple[bytes, dict[str, Any]]:
+        """PNG bytes and generation metadata for the prompt (painted onto init_image if given)."""
+        inputs = {
+            **self.generate_inputs,
+            "image_generation_prompt": prompt,
+            "seed": self._seed(turn),
+            "init_image": init_image,
+        }
+        try:
+            result = self.generate_driver.execute(
+                ["generated_image", "metadata"], inputs=inputs, overrides=self.generate_overrides
+            )
+        except openai.APIError as error:
+            raise provider_error(error, "draw the caption", self._model("image")) from error
+        return result["generated_image"], result["metadata"]
+
+    def rewrite(self, caption: str, turn: int, **goal_inputs: Any) -> dict[str, Any]:
+        """The mode's rewrite of a caption (text, usage, latency): more of it, or the next panel."""
+        inputs = {
+            **self.rewrite_inputs,
+            **goal_inputs,
+            "caption_text": caption,
+            "seed": self._seed(turn),
+        }
+        try:
+            result = self.rewrite_driver.execute(["rewrite_completion"], inputs=inputs)
+        except openai.APIError as error:
+            raise provider_error(error, "rewrite the caption", self._model("caption")) from error
+        return result["rewrite_completion"]
+
+    def _model(self, kind: str) -> str:
+        chosen = {
+            "caption": self.settings.caption_model,
+            "image": self.settings.image_model,
+            "embeddings": self.settings.embeddings_model,
+        }[kind]
+        return chosen or f"the {self.settings.provider} {kind} model"

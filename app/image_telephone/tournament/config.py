@@ -1,0 +1,270 @@
+"""The tournament file: captioners × painters × prompts × seeds, validated before any call."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import re
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from image_telephone.errors import InputError
+from image_telephone.game.settings import PROVIDERS, GameSettings
+
+from .cost import PriceTable, load_price_table
+from .fields import Table, read_toml
+from .limits import ProviderLimits, parse_limits
+from .prompts import DEFAULT_PROMPTS, Prompt, load_prompts, select_prompts
+
+# GameSettings fields each role may set (besides `model`); a game takes both roles' fields.
+CAPTION_FIELDS = (
+    "embeddings_model",
+    "descriptiveness",
+    "core_prompt",
+    "additional_prompt",
+    "temperature",
+    "max_tokens",
+    "stop",
+)
+IMAGE_FIELDS = ("image_style", "additional_image_prompt", "size", "quality")
+_ENTRY_FIELDS = ("name", "provider", "model", "base_url", "api_key_env")
+_TOP_FIELDS = (
+    "name",
+    "captioners",
+    "painters",
+    "prompts",
+    "prompt_ids",
+    "turns",
+    "seeds",
+    "out",
+    "s3_endpoint",
+    "concurrency",
+    "limits",
+    "prices",
+    "max_cost",
+    "tracker",
+)
+# Entry names become part of run names, which are capped at 128 characters.
+_ENTRY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]{0,23}$")
+_HTTP_PROVIDERS = tuple(provider for provider in PROVIDERS if provider != "offline")
+DEFAULT_TURNS = 10
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """Where a game's model calls go: one OpenAI client (and one set of limits) per endpoint."""
+
+    provider: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+
+    @functools.cached_property
+    def label(self) -> str:
+        """A short readable name, e.g. 'openai@127.0.0.1:8080' (never a credential)."""
+        if not self.base_url:
+            name = self.provider
+        else:
+            parts = urllib.parse.urlsplit(self.base_url)
+            port = f":{parts.port}" if parts.port else ""
+            name = f"{self.provider}@{parts.hostname}{port}{parts.path.rstrip('/')}"
+        return f"{name} (${self.api_key_env})" if self.api_key_env else name
+
+    @property
+    def uses_http(self) -> bool:
+        """Whether calls go over HTTP (and so through the limits)."""
+        return self.provider != "offline"
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """A captioner or a painter: a name, an endpoint, a model and the role's settings."""
+
+    role: str
+    name: str
+    endpoint: Endpoint
+    model: str | None
+    parameters: tuple[tuple[str, Any], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tournament:
+    """A validated tournament file."""
+
+    name: str
+    captioners: tuple[Entry, ...]
+    painters: tuple[Entry, ...]
+    prompts: tuple[Prompt, ...]
+    turns: int
+    seeds: tuple[int, ...]
+    out: str
+    s3_endpoint: str | None
+    concurrency: int
+    limits: dict[str, ProviderLimits]
+    prices: PriceTable
+    max_cost: float | None
+    tracker: bool | str
+
+    def limits_for(self, endpoint: Endpoint) -> ProviderLimits:
+        """The limits of an endpoint's provider (defaults when the file sets none)."""
+        return self.limits.get(endpoint.provider, ProviderLimits())
+
+    def endpoints(self) -> list[Endpoint]:
+        """The distinct endpoints the games call."""
+        return list(dict.fromkeys(e.endpoint for e in (*self.captioners, *self.painters)))
+
+    def with_options(
+        self,
+        out: str | None = None,
+        concurrency: int | None = None,
+        max_cost: float | None = None,
+    ) -> Tournament:
+        """The tournament with command-line overrides, checked like the file's values."""
+        given = {"out": out, "concurrency": concurrency, "max_cost": max_cost}
+        options = Table({key: value for key, value in given.items() if value is not None}, "")
+        return dataclasses.replace(
+            self,
+            out=options.text("out", self.out),
+            concurrency=options.integer("concurrency", self.concurrency, 1),
+            max_cost=self.max_cost if max_cost is None else _max_cost(options),
+        )
+
+
+def game_settings(captioner: Entry, painter: Entry, seed: int) -> GameSettings:
+    """A game's settings: the captioner's caption fields with the painter's image fields."""
+    return GameSettings(
+        provider=captioner.endpoint.provider,
+        base_url=captioner.endpoint.base_url,
+        caption_model=captioner.model,
+        image_model=painter.model,
+        seed=seed,
+        **dict(captioner.parameters),
+        **dict(painter.parameters),
+    )
+
+
+def load_tournament(path: str | os.PathLike[str]) -> Tournament:
+    """Reads and checks a tournament file; raises InputError naming the field and the fix."""
+    file = Path(path).expanduser()
+    document = Table(read_toml(file, "tournament file"), "")
+    document.only(_TOP_FIELDS)
+    captioners = _entries(document, "captioners", CAPTION_FIELDS)
+    painters = _entries(document, "painters", IMAGE_FIELDS)
+    _check_pairs(captioners, painters)
+    prompts = load_prompts(document.text("prompts", DEFAULT_PROMPTS), file.parent)
+    tournament = Tournament(
+        name=_entry_name(document, "name", file.stem),
+        captioners=captioners,
+        painters=painters,
+        prompts=select_prompts(prompts, _string_list(document, "prompt_ids")),
+        turns=document.integer("turns", DEFAULT_TURNS, 1),
+        seeds=_seeds(document),
+        out=document.text("out", f"tournaments/{file.stem}"),
+        s3_endpoint=document.text("s3_endpoint"),
+        concurrency=document.integer("concurrency", DEFAULT_CONCURRENCY, 1),
+        limits=parse_limits(document.table("limits"), _HTTP_PROVIDERS),
+        prices=load_price_table(document.table("prices")),
+        max_cost=_max_cost(document),
+        tracker=_tracker(document),
+    )
+    for entry in (*captioners, *painters):
+        if entry.endpoint.api_key_env and entry.endpoint.api_key_env not in os.environ:
+            raise InputError(
+                f"{entry.role} {entry.name!r}: api_key_env ${entry.endpoint.api_key_env} is not "
+                "set; export it or remove api_key_env to use OPENAI_API_KEY"
+            )
+    return tournament
+
+
+def _entries(document: Table, key: str, role_fields: tuple[str, ...]) -> tuple[Entry, ...]:
+    role = key.removesuffix("s")
+    entries = []
+    for table in document.tables(key, required=True):
+        table.only((*_ENTRY_FIELDS, *role_fields))
+        name = _entry_name(table, "name", None)
+        provider = table.text("provider", required=True)
+        if provider not in PROVIDERS:
+            raise table.fail(
+                "provider", f"{provider!r} is unknown; use one of {', '.join(PROVIDERS)}"
+            )
+        endpoint = Endpoint(provider, table.text("base_url"), table.text("api_key_env"))
+        if provider == "offline" and (endpoint.base_url or endpoint.api_key_env):
+            raise table.fail("provider", "offline takes no base_url or api_key_env; remove them")
+        model = table.text("model")
+        if provider == "offline" and model:
+            raise table.fail("model", "offline has one built-in model; remove 'model'")
+        parameters = tuple((k, table.values[k]) for k in role_fields if k in table.values)
+        entry = Entry(role, name, endpoint, model, parameters)
+        try:  # GameSettings checks temperature, size, … the way `run` does
+            GameSettings(provider=provider, **dict(parameters))
+        except (InputError, TypeError) as error:
+            raise InputError(f"{table.where} ({name!r}): {error}") from None
+        entries.append(entry)
+    names = [entry.name for entry in entries]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"{key}: names must be unique; rename {', '.join(duplicates)}")
+    return tuple(entries)
+
+
+def _check_pairs(captioners: tuple[Entry, ...], painters: tuple[Entry, ...]) -> None:
+    # A game runs on one Channel, and a Channel calls one provider endpoint for both steps.
+    for captioner in captioners:
+        for painter in painters:
+            if captioner.endpoint != painter.endpoint:
+                raise InputError(
+                    f"captioner {captioner.name!r} ({captioner.endpoint.label}) and painter "
+                    f"{painter.name!r} ({painter.endpoint.label}): a game calls one provider "
+                    "endpoint for now; give every captioner and painter the same provider, "
+                    "base_url and api_key_env"
+                )
+
+
+def _entry_name(table: Table, key: str, default: str | None) -> str:
+    name = table.text(key, default, required=True)
+    if not _ENTRY_NAME.match(name):
+        raise table.fail(
+            key,
+            f"{name!r}: use letters, digits, '_' or '.' (at most 24, no '-'): it is part "
+            "of run names",
+        )
+    return name
+
+
+def _string_list(document: Table, key: str) -> list[str] | None:
+    value = document.values.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise document.fail(key, f"expected a non-empty list of strings, got {value!r}")
+    return value
+
+
+def _seeds(document: Table) -> tuple[int, ...]:
+    seeds = document.values.get("seeds", [0])
+    if (
+        not isinstance(seeds, list)
+        or not seeds
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
+        or len(set(seeds)) != len(seeds)
+    ):
+        raise document.fail(
+            "seeds", f"expected a list of distinct whole numbers ≥ 0, got {seeds!r}"
+        )
+    return tuple(seeds)
+
+
+def _max_cost(table: Table) -> float | None:
+    value = table.number("max_cost", None, 0.0)
+    if value == 0:
+        raise table.fail("max_cost", "must be more than 0 US dollars; leave it out for no limit")
+    return value
+
+
+def _tracker(document: Table) -> bool | str:
+    value = document.values.get("tracker", True)
+    if isinstance(value, bool) or (isinstance(value, str) and value.startswith("s3://")):
+        return value
+    raise document.fail("tracker", f"expected true, false or 's3://bucket', got {value!r}")

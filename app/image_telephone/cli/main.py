@@ -16,6 +16,7 @@ from image_telephone.api import GameResult, play
 from image_telephone.cli.analysis import add_analysis_commands
 from image_telephone.cli.check import add_check_commands
 from image_telephone.cli.child_process import run_until_signalled
+from image_telephone.cli.models import add_models_commands
 from image_telephone.cli.progress import CountProgress, TurnProgress, snippet
 from image_telephone.cli.terminal import console
 from image_telephone.cli.tournament import add_tournament_commands
@@ -189,6 +190,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
         **add_analysis_commands(commands),
         **add_tournament_commands(commands),
         **add_check_commands(commands, _add_location_arguments),
+        **add_models_commands(commands),
     }
 
 

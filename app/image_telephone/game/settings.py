@@ -7,8 +7,11 @@ import os
 from typing import Any, Literal
 
 from image_telephone.errors import InputError
+from image_telephone.providers.registry import provider as registered_provider
 from image_telephone.redaction import redact_url
 
+# The providers the game's dataflows have variants for; `image-telephone models` lists every
+# registered provider with its roles and models.
 Provider = Literal["offline", "openai"]
 PROVIDERS: tuple[str, ...] = ("offline", "openai")
 Mode = Literal["telephone", "more", "story"]
@@ -102,26 +105,20 @@ class GameSettings:
     def resolved(self) -> GameSettings:
         """These settings with every environment default filled in (models, base URL), so that
         they are recorded, compared on resume, and handed to the dataflows as values."""
-        if self.provider != "openai":
-            return self
-        from image_telephone.dataflows import caption_images, generate_images
-
-        image_model = self.image_model or os.environ.get(generate_images.IMAGE_MODEL_ENV)
-        fallback = self.image_model_fallback
-        if not image_model:  # only the default falls back; a model someone named never does
-            image_model = generate_images.DEFAULT_OPENAI_IMAGE_MODEL
-            fallback = generate_images.FALLBACK_OPENAI_IMAGE_MODEL
+        spec = registered_provider(self.provider)
+        if not spec.needs_key and spec.base_url_env is None:
+            return self  # built-in models only: nothing in the environment changes them
+        caption_model, _ = spec.models_for("captioner").chosen(self.caption_model)
+        embeddings_model, _ = spec.models_for("embedder").chosen(self.embeddings_model)
+        image_model, fallback = spec.models_for("painter").chosen(self.image_model)
+        endpoint = os.environ.get(spec.base_url_env) if spec.base_url_env else None
         return dataclasses.replace(
             self,
-            caption_model=self.caption_model
-            or os.environ.get(caption_images.CAPTION_MODEL_ENV)
-            or caption_images.DEFAULT_OPENAI_CAPTION_MODEL,
-            embeddings_model=self.embeddings_model
-            or os.environ.get(caption_images.EMBEDDINGS_MODEL_ENV)
-            or caption_images.DEFAULT_OPENAI_EMBEDDINGS_MODEL,
+            caption_model=caption_model,
+            embeddings_model=embeddings_model,
             image_model=image_model,
-            image_model_fallback=fallback,
-            base_url=self.client_base_url or os.environ.get("OPENAI_BASE_URL") or None,
+            image_model_fallback=self.image_model_fallback or fallback,
+            base_url=self.client_base_url or endpoint or None,
         )
 
     def as_record(self) -> dict[str, Any]:

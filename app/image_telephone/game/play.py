@@ -21,7 +21,7 @@ from image_telephone.game.actions import entrypoint, game_builder, initial_state
 from image_telephone.game.channel import Channel
 from image_telephone.game.hooks import CommitHook, FlushHook, ProgressHook, TurnEvent
 from image_telephone.game.settings import GameSettings, default_provider
-from image_telephone.game.tracking import make_tracker
+from image_telephone.game.tracking import for_run, make_tracker
 from image_telephone.interrupts import signals_as_interrupts
 from image_telephone.redaction import redact_url
 from image_telephone.store.artifacts import HASHES
@@ -297,7 +297,7 @@ def _prepare_locked(
         .with_hooks(*hooks)
     )
     if tracking_client is not None:
-        builder = builder.with_tracker(tracking_client)
+        builder = builder.with_tracker(for_run(tracking_client, store))
     return _PreparedGame(builder.build(), store, commit_hook, lock)
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from burr.tracking import LocalTrackingClient
+from burr.tracking.common.models import ApplicationMetadataModel
 from burr.tracking.s3client import S3TrackingClient
 from burr.visibility.tracing import tracer_factory_context_var
 from hamilton.lifecycle import NodeExecutionHook
 
+from image_telephone.store.artifacts import SERDE_STORE
 from image_telephone.store.s3_store import check_bucket, make_s3_client, parse_s3_uri
+from image_telephone.store.storage import Store
+
+RUN_LOCATION = "run_location"  # the field our trackers add to an app's metadata.json
 
 
 def _as_resume(parent_pointer: Any) -> Any:
@@ -21,8 +27,16 @@ def _as_resume(parent_pointer: Any) -> Any:
     return parent_pointer
 
 
+class RunMetadataModel(ApplicationMetadataModel):
+    """Burr's application metadata plus the run's location (Burr's UI ignores the extra field)."""
+
+    run_location: str | None = None
+
+
 class ResumableLocalTracker(LocalTrackingClient):
     """Burr's local tracker, able to log a run resumed from a checkpoint on a fresh machine."""
+
+    run_location: str | None = None
 
     def __init__(self, project: str, **kwargs: Any):
         super().__init__(project=project, **kwargs)
@@ -31,13 +45,42 @@ class ResumableLocalTracker(LocalTrackingClient):
 
     def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
         super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
+        self._record_location(kwargs["app_id"])
+
+    def _record_location(self, app_id: str) -> None:
+        # Burr writes metadata.json once, on the app's first run; a resume may be elsewhere.
+        path = os.path.join(self.storage_dir, app_id, self.METADATA_FILENAME)
+        if self.run_location is None or not os.path.exists(path):
+            return
+        with open(path, encoding="utf-8") as file:
+            metadata = json.load(file)
+        if metadata.get(RUN_LOCATION) != self.run_location:
+            with open(path, "w", encoding="utf-8") as file:
+                json.dump({**metadata, RUN_LOCATION: self.run_location}, file)
 
 
 class ResumableS3Tracker(S3TrackingClient):
     """Burr's S3 tracker (read by `burr --backend s3`), able to log a resumed run."""
 
+    run_location: str | None = None
+
     def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
         super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
+
+    def log_object(self, *path_within_project: str, data: Any, **kwargs: Any) -> None:
+        # The app's metadata.json (written once per process) carries the run's location.
+        if path_within_project[-1:] == ("metadata.json",) and self.run_location is not None:
+            data = RunMetadataModel(**data.model_dump(), run_location=self.run_location)
+        super().log_object(*path_within_project, data=data, **kwargs)
+
+
+def for_run(tracker: Any, store: Store) -> Any:
+    """The tracker (or None), told where the run lives: the app's metadata records the run's
+    location, and each artifact in a step's result its URI (file:///… or s3://…)."""
+    if tracker is not None:
+        tracker.run_location = store.location
+        tracker.serde_kwargs = {**tracker.serde_kwargs, SERDE_STORE: store}
+    return tracker
 
 
 def make_tracker(tracker: bool | str, project: str, s3_endpoint: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -35,15 +36,29 @@ class Artifact:
         return cls(key, data, "image/png")
 
 
+# The serde keyword argument through which a run's tracker hands its Store to the serializer.
+SERDE_STORE = "image_telephone_store"
+
+
 @serde.serialize.register(Artifact)
 def _serialize_artifact(value: Artifact, **kwargs: Any) -> dict[str, Any]:
-    # The tracker logs action results: it gets the key and size, not megabytes of bytes.
-    return {
+    # The tracker logs action results: it gets the key, size and address, not the bytes.
+    record: dict[str, Any] = {
         "key": value.key,
         "content_type": value.content_type,
         "bytes": len(value.data),
         "sha256": value.sha256,
     }
+    store = kwargs.get(SERDE_STORE)
+    if store is not None:
+        record["uri"] = artifact_uri(store.uri(value.key))
+    return record
+
+
+def artifact_uri(location: str) -> str:
+    """A stored file's address as a URI: file:///… for a local path, s3://bucket/key as is
+    (never a presigned URL: the tracker's logs are no place for a signature)."""
+    return location if "://" in location else Path(location).absolute().as_uri()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -24,6 +24,7 @@ from image_telephone.errors import InputError, ProviderError, TelephoneError
 from image_telephone.game.play import DEFAULT_PROJECT
 from image_telephone.game.settings import MODES, PROVIDERS, default_provider, mixed_prompt
 from image_telephone.interrupts import exit_code
+from image_telephone.providers.registry import parse_model_id
 from image_telephone.store.chain import check_run
 from image_telephone.store.listing import list_runs
 from image_telephone.store.manifest import read_manifest
@@ -72,6 +73,13 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--provider", choices=PROVIDERS, help="default: openai if OPENAI_API_KEY is set"
     )
+    for flag, role in (("--captioner", "vision"), ("--painter", "image"), ("--embedder", "")):
+        run.add_argument(
+            flag,
+            metavar="PROVIDER[:MODEL]",
+            help=f"this role's provider and {role + ' ' if role else ''}model, e.g. "
+            "openai:gpt-4.1-mini or offline (default: --provider's; see `image-telephone models`)",
+        )
     run.add_argument("--caption-model", help="vision model (openai)")
     run.add_argument("--image-model", help="image model (openai)")
     run.add_argument("--embeddings-model", help="embeddings model (openai)")
@@ -194,6 +202,31 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     }
 
 
+# --captioner/--painter/--embedder: the settings fields they set, and the model flag they replace.
+_ROLE_FLAGS = (
+    ("captioner", "caption_provider", "caption_model"),
+    ("painter", "image_provider", "image_model"),
+    ("embedder", "embeddings_provider", "embeddings_model"),
+)
+
+
+def _role_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """Settings fields from PROVIDER[:MODEL] per role; a model named twice is refused."""
+    options: dict[str, str | None] = {}
+    for role, provider_field, model_field in _ROLE_FLAGS:
+        value = getattr(args, role)
+        if value is None:
+            continue
+        name, model = parse_model_id(value)
+        if model and getattr(args, model_field):
+            flag = "--" + model_field.replace("_", "-")
+            raise InputError(f"--{role} {value}: names the model already; drop {flag}")
+        options[provider_field] = name
+        if model:
+            options[model_field] = model
+    return options
+
+
 def _run(args: argparse.Namespace) -> int:
     provider = _chosen_provider(args.provider)
     options = {
@@ -215,6 +248,7 @@ def _run(args: argparse.Namespace) -> int:
             "base_url",
         )
     }
+    options.update(_role_options(args))
     mode, turns = args.mode or "telephone", args.turns or DEFAULT_TURNS
     if args.panels is not None:
         if args.mode not in (None, "story") or args.turns not in (None, args.panels):

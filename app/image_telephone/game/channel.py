@@ -50,19 +50,24 @@ class Channel:
         openai_client: Any = None,
     ):
         self.settings = settings
-        provider = settings.provider
+        roles = settings.role_providers()
         self.caption_driver = _build_driver(
-            caption_images, provider=provider, include_embeddings=True
+            caption_images, provider=roles["captioner"], include_embeddings=True
         )
-        self.generate_driver = _build_driver(generate_images, provider=provider)
+        # The caption DAG once more, with the embedder's provider; its caption nodes are
+        # overridden by the captioner's answer, so only the embedding is computed there.
+        self.analyze_driver = _build_driver(
+            caption_images, provider=roles["embedder"], include_embeddings=True
+        )
+        self.generate_driver = _build_driver(generate_images, provider=roles["painter"])
         # The creative modes rewrite each caption; plain telephone needs no rewrite driver.
         self.rewrite_driver = (
-            _build_driver(rewrite_captions, provider=provider, goal=settings.mode)
+            _build_driver(rewrite_captions, provider=roles["captioner"], goal=settings.mode)
             if settings.mode != "telephone"
             else None
         )
         shared: dict[str, Any] = {}
-        if settings.provider == "openai":
+        if "openai" in roles.values():
             shared["openai_client"] = openai_client or build_openai_client(
                 settings.client_base_url, api_key
             )
@@ -94,7 +99,7 @@ class Channel:
         # The fallback node reads the environment; the game's settings have already decided.
         self.generate_overrides = (
             {"image_model_fallback": settings.image_model_fallback}
-            if settings.provider == "openai"
+            if roles["painter"] == "openai"
             else {}
         )
         self.rewrite_inputs = _without_none(
@@ -107,20 +112,25 @@ class Channel:
             }
         )
 
+    @functools.cached_property
+    def caption_model(self) -> str:
+        """The captioner's model name, as its provider resolves it."""
+        return self.caption_driver.execute(["caption_model"], inputs=self.caption_inputs)[
+            "caption_model"
+        ]
+
     def _seed(self, turn: int) -> int:
         return self.settings.seed + turn
 
     def models(self) -> dict[str, str]:
         """The resolved model names (defaults and environment applied)."""
-        caption = self.caption_driver.execute(
-            ["caption_model", "embedding_model"], inputs=self.caption_inputs
-        )
+        embedding = self.analyze_driver.execute(["embedding_model"], inputs=self.caption_inputs)
         image = self.generate_driver.execute(
             ["image_model"], inputs=self.generate_inputs, overrides=self.generate_overrides
         )
         return {
-            "caption_model": caption["caption_model"],
-            "embeddings_model": caption["embedding_model"],
+            "caption_model": self.caption_model,
+            "embeddings_model": embedding["embedding_model"],
             "image_model": image["image_model"],
         }
 
@@ -161,18 +171,25 @@ class Channel:
     def analyze(self, image_url: str, completion: dict[str, Any]) -> dict[str, Any]:
         """The caption's metadata and embedding, reusing the caption DAG with overrides."""
         try:
-            result = self.caption_driver.execute(
+            result = self.analyze_driver.execute(
                 ["metadata"],
                 inputs={**self.caption_inputs, "image_url": image_url},
                 overrides={
                     **self.caption_overrides,
                     "caption_completion": completion,
                     "generated_caption": completion["text"],
+                    "caption_model": self.caption_model,
                 },
             )
         except openai.APIError as error:
             raise provider_error(error, "embed the caption", self._model("embeddings")) from error
-        return result["metadata"]
+        roles = self.settings.role_providers()
+        # The metadata node names the provider of its config, the embedder's: set both.
+        return {
+            **result["metadata"],
+            "provider": roles["captioner"],
+            "embeddings_provider": roles["embedder"],
+        }
 
     def paint(
         self, prompt: str, turn: int, init_image: bytes | None = None
@@ -212,4 +229,5 @@ class Channel:
             "image": self.settings.image_model,
             "embeddings": self.settings.embeddings_model,
         }[kind]
-        return chosen or f"the {self.settings.provider} {kind} model"
+        role = {"caption": "captioner", "image": "painter", "embeddings": "embedder"}[kind]
+        return chosen or f"the {self.settings.role_providers()[role]} {kind} model"

@@ -94,7 +94,7 @@ def _default_run_name(start: dict[str, str], settings: GameSettings) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", Path(start["value"]).stem.lower()).strip("-")[:32]
     identity = json.dumps([start, settings.as_record()], sort_keys=True).encode("utf-8")
     digest = hashlib.blake2b(identity, digest_size=4).hexdigest()
-    return f"{words.strip('-') or 'game'}-{settings.provider}-{digest}"
+    return f"{words.strip('-') or 'game'}-{settings.label}-{digest}"
 
 
 def _fork(root: Store, run_name: str, source: Store) -> tuple[str, Store]:

@@ -37,6 +37,20 @@ def _redact_url(url: str | None) -> str | None:
     return redact_url(url) if url else url
 
 
+_ROLE_FIELDS = ("caption_provider", "image_provider", "embeddings_provider")
+_MODEL_FIELDS = {
+    "captioner": "caption_model",
+    "painter": "image_model",
+    "embedder": "embeddings_model",
+}
+# (flag, the field of its role's provider, the value) of each option that names a model.
+_ROLE_OPTIONS = (
+    ("--caption-model", "caption_provider", lambda settings: settings.caption_model),
+    ("--image-model", "image_provider", lambda settings: settings.image_model),
+    ("--embeddings-model", "embeddings_provider", lambda settings: settings.embeddings_model),
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class GameSettings:
     """Everything that shapes a game's channel; two runs with equal settings are comparable."""
@@ -62,28 +76,35 @@ class GameSettings:
     more_of: str | None = None
     # Set by resolved(): the model to use when the default image model is missing on the server.
     image_model_fallback: str | None = None
+    # Each role's provider; None: `provider`'s. A mixed pair is e.g. an openai captioner and an
+    # offline painter.
+    caption_provider: Provider | None = None
+    image_provider: Provider | None = None
+    embeddings_provider: Provider | None = None
 
     def __post_init__(self) -> None:
-        if self.provider not in PROVIDERS:
-            raise InputError(
-                f"provider {self.provider!r}: unknown; choose one of {', '.join(PROVIDERS)}"
-            )
-        if self.provider == "offline":
-            named = [
-                flag
-                for flag, value in (
-                    ("--caption-model", self.caption_model),
-                    ("--image-model", self.image_model),
-                    ("--embeddings-model", self.embeddings_model),
-                    ("--base-url", self.base_url),
-                )
-                if value
-            ]
-            if named:
+        for name in ("provider", *_ROLE_FIELDS):
+            chosen = getattr(self, name) or self.provider
+            if chosen not in PROVIDERS:
                 raise InputError(
-                    f"{', '.join(named)}: the offline provider has only its built-in models; "
-                    "drop the option or use --provider openai"
+                    f"provider {chosen!r}: unknown; choose one of {', '.join(PROVIDERS)}"
                 )
+            object.__setattr__(self, name, chosen)
+        builtin_only = [
+            flag
+            for flag, provider_field, value in _ROLE_OPTIONS
+            if value(self) and getattr(self, provider_field) == "offline"
+        ]
+        if builtin_only:
+            raise InputError(
+                f"{', '.join(builtin_only)}: the offline provider has only its built-in models; "
+                "drop the option or choose an openai model for that role"
+            )
+        if self.base_url and "openai" not in self.role_providers().values():
+            raise InputError(
+                "--base-url: no role plays on an OpenAI-compatible server; drop it or choose "
+                "an openai captioner, painter or embedder"
+            )
         if self.mode not in MODES:
             raise InputError(f"mode {self.mode!r}: unknown; choose one of {', '.join(MODES)}")
         if (self.mode == "more") != bool(self.more_of and self.more_of.strip()):
@@ -102,24 +123,40 @@ class GameSettings:
         object.__setattr__(self, "client_base_url", self.base_url)
         object.__setattr__(self, "base_url", _redact_url(self.base_url))
 
+    def role_providers(self) -> dict[str, str]:
+        """The provider of each role: captioner (and rewriter), painter, embedder."""
+        return {
+            "captioner": self.caption_provider or self.provider,
+            "painter": self.image_provider or self.provider,
+            "embedder": self.embeddings_provider or self.provider,
+        }
+
+    @property
+    def label(self) -> str:
+        """The provider, or the providers of a mixed game joined by '-' (for run names)."""
+        return "-".join(dict.fromkeys(self.role_providers().values()))
+
     def resolved(self) -> GameSettings:
         """These settings with every environment default filled in (models, base URL), so that
         they are recorded, compared on resume, and handed to the dataflows as values."""
-        spec = registered_provider(self.provider)
-        if not spec.needs_key and spec.base_url_env is None:
-            return self  # built-in models only: nothing in the environment changes them
-        caption_model, _ = spec.models_for("captioner").chosen(self.caption_model)
-        embeddings_model, _ = spec.models_for("embedder").chosen(self.embeddings_model)
-        image_model, fallback = spec.models_for("painter").chosen(self.image_model)
-        endpoint = os.environ.get(spec.base_url_env) if spec.base_url_env else None
-        return dataclasses.replace(
-            self,
-            caption_model=caption_model,
-            embeddings_model=embeddings_model,
-            image_model=image_model,
-            image_model_fallback=self.image_model_fallback or fallback,
-            base_url=self.client_base_url or endpoint or None,
+        chosen: dict[str, Any] = {}
+        endpoint_envs = set()
+        for role, provider in self.role_providers().items():
+            model_field = _MODEL_FIELDS[role]
+            spec = registered_provider(provider)
+            if not spec.needs_key and spec.base_url_env is None:
+                continue  # built-in models only: nothing in the environment changes them
+            chosen[model_field], fallback = spec.models_for(role).chosen(getattr(self, model_field))
+            if role == "painter":
+                chosen["image_model_fallback"] = self.image_model_fallback or fallback
+            if spec.base_url_env:
+                endpoint_envs.add(spec.base_url_env)
+        endpoint = next(
+            (os.environ[env] for env in sorted(endpoint_envs) if os.environ.get(env)), None
         )
+        if endpoint_envs:
+            chosen["base_url"] = self.client_base_url or endpoint or None
+        return dataclasses.replace(self, **chosen)
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (no secrets: keys never enter settings)."""

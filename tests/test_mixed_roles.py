@@ -26,7 +26,17 @@ def test_an_openai_captioner_meets_the_offline_painter(openai_server, tmp_path, 
     assert openai_server.calls("chat/completions") == 2
     assert openai_server.calls("images/generations") == openai_server.calls("embeddings") == 0
     run = tmp_path / "mixed"
-    settings = json.loads((run / "run.json").read_text())["settings"]
+    manifest = json.loads((run / "run.json").read_text())
+    assert manifest["roles"] == {
+        "captioner": {
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "endpoint": openai_server.base_url,
+        },
+        "painter": {"provider": "offline", "model": "offline-sketch-1", "endpoint": None},
+        "embedder": {"provider": "offline", "model": "offline-embed-1", "endpoint": None},
+    }
+    settings = manifest["settings"]
     assert (settings["caption_provider"], settings["caption_model"]) == ("openai", "gpt-4o-mini")
     assert settings["image_provider"] == settings["embeddings_provider"] == "offline"
     metadata = json.loads((run / "metadata_001.json").read_text())
@@ -36,9 +46,7 @@ def test_an_openai_captioner_meets_the_offline_painter(openai_server, tmp_path, 
     assert metadata["image_origin"]["image_model"] == "offline-sketch-1"
 
 
-def test_the_offline_captioner_meets_an_openai_painter_and_embedder(
-    openai_server, tmp_path, keyed
-):
+def test_the_offline_captioner_meets_an_openai_painter_and_embedder(openai_server, tmp_path, keyed):
     roles = ("--provider", "openai", "--captioner", "offline", "--painter", "openai:gpt-image-1")
     assert _run(openai_server, tmp_path, *roles) == 0
     assert openai_server.calls("chat/completions") == 0

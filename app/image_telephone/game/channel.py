@@ -134,6 +134,22 @@ class Channel:
             "image_model": image["image_model"],
         }
 
+    def roles(self) -> dict[str, dict[str, str | None]]:
+        """Who plays each role: provider, model and endpoint (None for a built-in model)."""
+        models = self.models()
+        return {
+            role: {
+                "provider": provider,
+                "model": models[model_key],
+                "endpoint": self.settings.base_url if provider == "openai" else None,
+            }
+            for (role, provider), model_key in zip(
+                self.settings.role_providers().items(),
+                ("caption_model", "image_model", "embeddings_model"),
+                strict=True,
+            )
+        }
+
     def load_image(self, image_url: str) -> bytes:
         """The start image as PNG bytes, fully decoded once so bad input fails here."""
         try:

@@ -271,6 +271,7 @@ def _prepare_locked(
         if image is not None:
             channel.load_image(image)  # fail on a bad start before anything is written
         manifest = new_manifest(run_name, start, settings.as_record(), channel.models(), turns)
+        manifest["roles"] = channel.roles()  # provider, model and endpoint of each role
     else:
         manifest = _resumed_manifest(store, saved, turns)
     write_manifest(store, manifest)  # before the game is handed out, the run exists

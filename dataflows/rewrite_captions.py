@@ -61,21 +61,22 @@ def rewrite_completion__openai(
     temperature: float | None = None,
     seed: int | None = None,
 ) -> dict:
-    """The chat completion that rewrites the caption: text, usage, latency."""
-    params: dict[str, Any] = {"max_completion_tokens": max_tokens}
-    if temperature is not None and not rewrite_model.startswith(("o1", "o3", "o4", "gpt-5")):
-        params["temperature"] = temperature
-    if seed is not None:
-        params["seed"] = seed
+    """The chat completion that rewrites the caption: text, usage, latency, parameter notes."""
+    # The caption dataflow knows what each model takes; this dataflow ships inside the package.
+    from image_telephone.dataflows.caption_images import _chat_completion, _chat_parameters
+
+    notes: list[str] = []
+    params = _chat_parameters(rewrite_model, max_tokens, temperature, None, seed, notes)
     started = time.perf_counter()
-    response = openai_client.chat.completions.create(
-        model=rewrite_model, messages=[{"role": "user", "content": rewrite_prompt}], **params
-    )
+    messages = [{"role": "user", "content": rewrite_prompt}]
+    response = _chat_completion(openai_client, rewrite_model, messages, params, notes)
     return {
         "text": (response.choices[0].message.content or "").strip(),
         "usage": response.usage.model_dump() if response.usage else None,
         "latency_s": round(time.perf_counter() - started, 4),
         "model": rewrite_model,
+        "parameters": params,
+        "parameter_notes": notes,
     }
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from image_telephone import ProviderError, play
 from image_telephone.cli import main
+from image_telephone.testing import OpenAICompatibleServer
 
 MAGIC = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}
 
@@ -75,6 +76,39 @@ def test_reasoning_models_get_max_completion_tokens_and_a_note(openai_server, tm
     assert "max_tokens" not in body and body["max_completion_tokens"] == 300
     assert "temperature" not in body
     assert any("temperature" in note for note in result.metadata(0)["parameter_notes"])
+
+
+def test_a_model_the_rules_do_not_know_is_adapted_to_what_the_server_rejects(tmp_path):
+    with OpenAICompatibleServer(reasoning_models={"house-reasoner"}) as server:
+        result = _openai_game(
+            server, tmp_path, caption_model="house-reasoner", temperature=0.3, turns=1
+        )
+        chats = [r for r in server.requests if r.path.endswith("chat/completions")]
+    # Refused once for max_tokens, once for temperature, then answered: each noted once.
+    assert [r.status for r in chats] == [400, 400, 200]
+    assert "max_completion_tokens" in chats[-1].body and "temperature" not in chats[-1].body
+    notes = result.metadata(0)["parameter_notes"]
+    assert notes == [
+        "max_tokens rejected; sent max_completion_tokens",
+        "temperature=0.3 rejected by the server; sent without it",
+    ]
+
+
+def test_rewrites_follow_the_same_rules_as_captions(openai_server, tmp_path):
+    result = _openai_game(
+        openai_server,
+        tmp_path,
+        caption_model="gpt-5-mini",
+        temperature=0.4,
+        mode="more",
+        more_of="hard-working",
+        turns=2,
+    )
+    rewrites = [b for b in _bodies(openai_server, "chat/completions") if "Rewrite" in json.dumps(b)]
+    assert rewrites and all("temperature" not in b and "max_tokens" not in b for b in rewrites)
+    assert all(b["max_completion_tokens"] == 300 for b in rewrites)
+    rewrite = result.metadata(0)["rewrite"]
+    assert any("temperature" in note for note in rewrite["parameter_notes"])
 
 
 def test_content_policy_refusal_is_a_provider_error(openai_server, tmp_path):

@@ -366,6 +366,7 @@ class OpenAICompatibleServer:
         slow_s: float = 5.0,
         always_fail_models: set[str] | None = None,
         missing_models: set[str] | None = None,
+        reasoning_models: set[str] | None = None,
         sampled_captions: bool = False,
         always_fail_inputs: set[str] | None = None,
         refuse_image_prompts_containing: list[str] | None = None,
@@ -380,6 +381,8 @@ class OpenAICompatibleServer:
         self.slow_s = slow_s
         self.always_fail_models = set(always_fail_models or ())
         self.missing_models = set(missing_models or ())  # answered 404 model_not_found
+        # Models that behave like the reasoning families though their names do not say so.
+        self.reasoning_models = set(reasoning_models or ())
         # Like a model sampling at temperature > 0: the same image gets another caption each time.
         self.sampled_captions = sampled_captions
         self.always_fail_inputs = set(always_fail_inputs or ())  # embeddings inputs: 500
@@ -572,7 +575,7 @@ class OpenAICompatibleServer:
         messages = _require(body, "messages", list)
         if not messages:
             raise ApiError(400, "Invalid 'messages': empty array.", "empty_array", "messages")
-        if model.startswith(REASONING_PREFIXES):
+        if model.startswith(REASONING_PREFIXES) or model in self.reasoning_models:
             if body.get("max_tokens") is not None:
                 message = (
                     "Unsupported parameter: 'max_tokens' is not supported with this model. "

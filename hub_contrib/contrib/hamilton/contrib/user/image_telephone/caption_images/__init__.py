@@ -408,6 +408,20 @@ def _adapt_to_rejection(error: Any, params: dict[str, Any], model: str, notes: l
     return False
 
 
+def _chat_completion(
+    openai_client: Any, model: str, messages: list[dict], params: dict[str, Any], notes: list[str]
+) -> Any:
+    """The chat completion, the parameters a server rejects adapted (params changes in place):
+    the one place that knows what reasoning models take (rewrite_captions uses it too)."""
+    for _attempt in range(4):
+        try:
+            return openai_client.chat.completions.create(model=model, messages=messages, **params)
+        except openai.BadRequestError as error:
+            if not _adapt_to_rejection(error, params, model, notes):
+                raise
+    raise RuntimeError(f"{model}: the server rejected every parameter combination")
+
+
 @config.when(provider="openai")
 def caption_completion__openai(
     image_data_uri: str,
@@ -436,17 +450,7 @@ def caption_completion__openai(
         }
     ]
     started = time.perf_counter()
-    for _attempt in range(4):
-        try:
-            response = openai_client.chat.completions.create(
-                model=caption_model, messages=messages, **params
-            )
-            break
-        except openai.BadRequestError as error:
-            if not _adapt_to_rejection(error, params, caption_model, notes):
-                raise
-    else:
-        raise RuntimeError(f"{caption_model}: the server rejected every parameter combination")
+    response = _chat_completion(openai_client, caption_model, messages, params, notes)
     texts = [(choice.message.content or "").strip() for choice in response.choices]
     return {
         "text": texts[0],

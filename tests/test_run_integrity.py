@@ -169,3 +169,27 @@ def test_a_base_url_with_credentials_reaches_the_client_but_not_the_record():
     assert settings.client_base_url == "http://me:hunter2@127.0.0.1:9/v1"
     assert "hunter2" not in json.dumps(settings.resolved().as_record())
     assert settings.resolved().client_base_url == settings.client_base_url
+
+
+def test_a_run_asked_for_fewer_turns_than_it_has_stays_complete(tmp_path, capsys):
+    common = dict(text="a blue fish", provider="offline", out=str(tmp_path), run_name="done")
+    assert len(play(turns=3, tracker=False, **common).captions) == 3
+    again = play(turns=2, tracker=False, **common)
+    assert again.manifest["status"] == "complete" and len(again.captions) == 3
+    capsys.readouterr()
+    assert main(["runs", "--out", str(tmp_path)]) == 0
+    assert "complete" in capsys.readouterr().out
+
+
+def test_an_application_built_twice_in_one_process_says_so(tmp_path):
+    from image_telephone import build_application
+
+    options = dict(text="a kite", provider="offline", out=str(tmp_path), run_name="twice")
+    first = build_application(turns=1, tracker=False, **options)
+    with pytest.raises(RunLockedError, match="this process holds this run already"):
+        build_application(turns=1, tracker=False, **options)
+    del first
+    import gc
+
+    gc.collect()
+    assert build_application(turns=1, tracker=False, **options) is not None

@@ -162,8 +162,10 @@ def _resumed_manifest(store: Store, saved: dict[str, Any], turns: int) -> dict[s
     if checkpoint is None:
         return with_progress(manifest, [], [], {}, status="running")
     state = checkpoint["state"]
+    # Asked for no more turns than it has (e.g. -n lowered): it stays complete.
+    status = "complete" if len(state["captions"]) >= turns else "running"
     return with_progress(
-        manifest, state["image_keys"], state["captions"], state[HASHES], status="running"
+        manifest, state["image_keys"], state["captions"], state[HASHES], status=status
     )
 
 

@@ -160,6 +160,11 @@ class LocalRunLock(RunLock):
         except BlockingIOError:
             holder = self._read_holder()
             self._close()
+            if f"pid {os.getpid()}," in holder:  # e.g. a notebook cell that built the app twice
+                raise RunLockedError(
+                    f"{self.location}: this process holds this run already (an application "
+                    "built earlier and still alive); `del` it, or use open_application's block"
+                ) from None
             raise RunLockedError(
                 f"{self.location}: another process holds this run ({holder}); wait for it to "
                 "finish or stop it (the OS frees its lock as soon as it exits)"

@@ -59,12 +59,28 @@ def add_tournament_commands(
         choices=("thread", "processes", "ray"),
         default="thread",
         help="thread: one process (default); processes: one per CPU, for many fast games; "
-        "ray: Ray tasks on a local instance or a cluster",
+        "ray: Ray tasks on a new local Ray instance, or on the cluster --ray-address names",
     )
     parser.add_argument(
         "--processes", type=_positive(int), help="worker processes (default: twice the CPU count)"
     )
-    parser.add_argument("--ray-address", help="a Ray cluster (default: start a local one)")
+    parser.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="the Ray cluster to join: auto (the one in $RAY_ADDRESS, else the one `ray start` "
+        "started on this machine), its head's host:port, or ray://host:10001 (Ray Client). "
+        "Without it: a new local Ray instance, stopped at the end, even when a cluster runs "
+        "here or RAY_ADDRESS is set. No cluster there: exit 2",
+    )
+    parser.add_argument(
+        "--ray-forward-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="hand this variable (an API key such as OPENAI_API_KEY) from here to the Ray "
+        "workers, for a cluster that lacks it; repeatable; its value is never written to "
+        "results, tracker data or logs (docs/tournaments.md)",
+    )
     parser.add_argument(
         "--ray-cpus-per-game",
         type=_positive(float),
@@ -78,6 +94,7 @@ def add_tournament_commands(
 
 
 def _tournament(args: argparse.Namespace) -> int:
+    from image_telephone.errors import InputError
     from image_telephone.tournament import (
         ProcessExecutor,
         RayExecutor,
@@ -90,9 +107,16 @@ def _tournament(args: argparse.Namespace) -> int:
 
     # A failed game's reason goes to the summary; Burr's traceback would garble the live view.
     logging.getLogger("burr.core.application").setLevel(logging.CRITICAL)
+    if args.executor != "ray" and (args.ray_address or args.ray_forward_env):
+        raise InputError("--ray-address and --ray-forward-env need --executor ray")
     tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)
     if args.executor == "ray":
-        executor = RayExecutor(tournament.concurrency, args.ray_address, args.ray_cpus_per_game)
+        executor = RayExecutor(
+            tournament.concurrency,
+            args.ray_address,
+            args.ray_cpus_per_game,
+            forward_env=args.ray_forward_env,
+        )
     elif args.executor == "processes":
         executor = ProcessExecutor(tournament.concurrency, args.processes)
     else:

@@ -143,11 +143,20 @@ BAD_FILES = [
     ("concurrency = 0\n" + OFFLINE_PAIRS, "concurrency: expected a whole number of at least 1"),
     ("[limits.offlin]\n" + OFFLINE_PAIRS, "limits.offlin: unknown field"),
     (
-        OFFLINE_PAIRS.replace(
-            'name = "sketch"\nprovider = "offline"',
-            'name = "sketch"\nprovider = "openai"\nbase_url = "http://127.0.0.1:9/v1"',
-        ),
-        "a game calls one provider endpoint for now",
+        OFFLINE_PAIRS.replace('descriptiveness = "extremely"', 'embeddings_model = "e5"'),
+        "captioners[1].embeddings_model: a tournament has one embedder; move it to [embedder]",
+    ),
+    (
+        OFFLINE_PAIRS + '[embedder]\nprovider = "offline"\nmodel = "e5"\n',
+        "embedder.model: offline has one built-in model",
+    ),
+    (
+        OFFLINE_PAIRS + '[embedder]\nprovider = "openai"\nsize = "1"\n',
+        "embedder.size: unknown field; use one of api_key_env, base_url, model, provider",
+    ),
+    (
+        '[limits."http://127.0.0.1:9/v1"]\nmax_in_flight = 2\n' + OFFLINE_PAIRS,
+        "limits.http://127.0.0.1:9/v1: unknown field; use one of openai",
     ),
     ("turns = 3\nturns = 4\n", "not valid TOML"),
 ]
@@ -188,6 +197,9 @@ def test_the_docs_example_file_is_valid(tmp_path):
     tournament = load_tournament(tmp_path / "cup.toml")
     assert [c.name for c in tournament.captioners] == ["mini", "mini_terse"]
     assert tournament.limits["openai"].requests_per_minute == 500
+    local = tournament.limits_for(tournament.painters[1].endpoint)
+    assert (local.max_in_flight, local.requests_per_minute) == (2, 500)
+    assert tournament.embedder.model == "text-embedding-3-small"
     assert tournament.prices.cost("caption", "gpt-4.1-mini", {"prompt_tokens": 10**6}) == 0.4
     (tmp_path / "mine.toml").write_text(prompt_file, encoding="utf-8")
     assert load_prompts("mine.toml", tmp_path)[0].id == "kite"

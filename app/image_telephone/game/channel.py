@@ -39,6 +39,26 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def _role_clients(
+    settings: GameSettings, api_key: str | None, shared: Any, given: dict[str, Any]
+) -> dict[str, Any]:
+    """The OpenAI client of each role that plays on an OpenAI-compatible server: the one given
+    for it, else the shared one, else one built per endpoint (roles on one endpoint share it)."""
+    built: dict[str | None, Any] = {}
+    clients = {}
+    endpoints = settings.role_endpoints(for_client=True)
+    for role, provider in settings.role_providers().items():
+        if provider != "openai":
+            continue
+        client = given.get(role) or shared
+        if client is None:
+            url = endpoints[role]
+            client = built[url] if url in built else build_openai_client(url, api_key)
+            built[url] = client
+        clients[role] = client
+    return clients
+
+
 class Channel:
     """Runs caption_images and generate_images for one game's settings; clients built once."""
 
@@ -48,7 +68,11 @@ class Channel:
         api_key: str | None = None,
         s3_client: Any = None,
         openai_client: Any = None,
+        openai_clients: dict[str, Any] | None = None,
     ):
+        """openai_clients: a ready client per role (captioner, painter, embedder), e.g. each
+        role's endpoint's in a tournament; else openai_client for every role; else one client
+        built per endpoint the roles call."""
         self.settings = settings
         roles = settings.role_providers()
         self.caption_driver = _build_driver(
@@ -66,14 +90,10 @@ class Channel:
             if settings.mode != "telephone"
             else None
         )
-        shared: dict[str, Any] = {}
-        if "openai" in roles.values():
-            shared["openai_client"] = openai_client or build_openai_client(
-                settings.client_base_url, api_key
-            )
+        clients = _role_clients(settings, api_key, openai_client, openai_clients or {})
         self.caption_inputs = _without_none(
             {
-                **shared,
+                "openai_client": clients.get("captioner"),
                 "s3_client": s3_client,
                 "descriptiveness": settings.descriptiveness,
                 "additional_prompt": settings.additional_prompt,
@@ -84,10 +104,14 @@ class Channel:
                 "stop": list(settings.stop) or None,
             }
         )
+        # The analysis embeds with the embedder's client (its endpoint may be another server).
+        self.analyze_inputs = _without_none(
+            {**self.caption_inputs, "openai_client": clients.get("embedder")}
+        )
         self.caption_overrides = _without_none({"core_prompt": settings.core_prompt})
         self.generate_inputs = _without_none(
             {
-                **shared,
+                "openai_client": clients.get("painter"),
                 "image_style": settings.image_style,
                 "additional_image_prompt": settings.additional_image_prompt,
                 "model": settings.image_model,
@@ -104,7 +128,7 @@ class Channel:
         )
         self.rewrite_inputs = _without_none(
             {
-                **shared,
+                "openai_client": clients.get("captioner"),
                 "model": settings.caption_model,
                 "max_tokens": settings.max_tokens,
                 "temperature": settings.temperature,
@@ -124,7 +148,7 @@ class Channel:
 
     def models(self) -> dict[str, str]:
         """The resolved model names (defaults and environment applied)."""
-        embedding = self.analyze_driver.execute(["embedding_model"], inputs=self.caption_inputs)
+        embedding = self.analyze_driver.execute(["embedding_model"], inputs=self.analyze_inputs)
         image = self.generate_driver.execute(
             ["image_model"], inputs=self.generate_inputs, overrides=self.generate_overrides
         )
@@ -137,12 +161,9 @@ class Channel:
     def roles(self) -> dict[str, dict[str, str | None]]:
         """Who plays each role: provider, model and endpoint (None for a built-in model)."""
         models = self.models()
+        endpoints = self.settings.role_endpoints()
         return {
-            role: {
-                "provider": provider,
-                "model": models[model_key],
-                "endpoint": self.settings.base_url if provider == "openai" else None,
-            }
+            role: {"provider": provider, "model": models[model_key], "endpoint": endpoints[role]}
             for (role, provider), model_key in zip(
                 self.settings.role_providers().items(),
                 ("caption_model", "image_model", "embeddings_model"),
@@ -189,7 +210,7 @@ class Channel:
         try:
             result = self.analyze_driver.execute(
                 ["metadata"],
-                inputs={**self.caption_inputs, "image_url": image_url},
+                inputs={**self.analyze_inputs, "image_url": image_url},
                 overrides={
                     **self.caption_overrides,
                     "caption_completion": completion,

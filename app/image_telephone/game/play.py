@@ -184,6 +184,7 @@ def _prepare(
     on_step: Callable[[TurnEvent], None] | None = None,
     api_key: str | None = None,
     openai_client: Any = None,
+    openai_clients: dict[str, Any] | None = None,
     **options: Any,
 ) -> _PreparedGame:
     _validate_start(image, text, turns)
@@ -211,7 +212,12 @@ def _prepare(
             fork,
             tracking_client,
             on_step,
-            dict(api_key=api_key, s3_endpoint=s3_endpoint, openai_client=openai_client),
+            dict(
+                api_key=api_key,
+                s3_endpoint=s3_endpoint,
+                openai_client=openai_client,
+                openai_clients=openai_clients,
+            ),
         )
     except BaseException:
         lock.release()
@@ -268,6 +274,7 @@ def _prepare_locked(
         api_key=clients["api_key"],
         s3_client=_s3_client_for(root, image, clients["s3_endpoint"]),
         openai_client=clients["openai_client"],
+        openai_clients=clients["openai_clients"],
     )
     if saved is None:
         if image is not None:
@@ -309,7 +316,8 @@ def build_application(image: str | None = None, **kwargs: Any) -> Application:
 
     Keyword arguments: text, turns, settings (a GameSettings) or its fields as options
     (provider, descriptiveness, seed, …), run_name, out, s3_endpoint, fork, tracker (True, False
-    or "s3://bucket"), project, on_step, api_key, openai_client (a ready client, e.g. shared).
+    or "s3://bucket"), project, on_step, api_key, openai_client (a ready client, e.g. shared),
+    openai_clients (a ready client per role: captioner, painter, embedder).
     """
     prepared = _prepare(image, **kwargs)
     weakref.finalize(prepared.app, prepared.lock.release)

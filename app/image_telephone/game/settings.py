@@ -38,6 +38,12 @@ def _redact_url(url: str | None) -> str | None:
 
 
 _ROLE_FIELDS = ("caption_provider", "image_provider", "embeddings_provider")
+# Each role's own endpoint field (None: `base_url`), and its provider's field.
+_URL_FIELDS = {
+    "captioner": ("caption_base_url", "caption_provider"),
+    "painter": ("image_base_url", "image_provider"),
+    "embedder": ("embeddings_base_url", "embeddings_provider"),
+}
 _MODEL_FIELDS = {
     "captioner": "caption_model",
     "painter": "image_model",
@@ -81,6 +87,11 @@ class GameSettings:
     caption_provider: Provider | None = None
     image_provider: Provider | None = None
     embeddings_provider: Provider | None = None
+    # Each role's OpenAI-compatible endpoint; None: `base_url`. A tournament's painter may call
+    # another server than its captioner, and its embedder a third.
+    caption_base_url: str | None = None
+    image_base_url: str | None = None
+    embeddings_base_url: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("provider", *_ROLE_FIELDS):
@@ -119,9 +130,26 @@ class GameSettings:
             raise InputError(f"size {self.size!r}: expected WIDTHxHEIGHT, e.g. 1024x1024")
         object.__setattr__(self, "stop", tuple(self.stop))
         object.__setattr__(self, "style_modifiers", tuple(self.style_modifiers))
+        self._check_role_urls()
         # The client needs the URL as given; what is recorded and compared has no credentials.
         object.__setattr__(self, "client_base_url", self.base_url)
         object.__setattr__(self, "base_url", _redact_url(self.base_url))
+        given = {}
+        for url_field, _ in _URL_FIELDS.values():
+            url = getattr(self, url_field)
+            given[url_field] = None if url == self.client_base_url else url  # one way to say it
+            object.__setattr__(self, url_field, _redact_url(given[url_field]))
+        object.__setattr__(self, "_client_role_urls", given)
+
+    def _check_role_urls(self) -> None:
+        """Refuses a role's own endpoint where that role's provider calls none."""
+        for role, (url_field, provider_field) in _URL_FIELDS.items():
+            provider = getattr(self, provider_field)
+            if getattr(self, url_field) and not _calls_endpoint(provider):
+                raise InputError(
+                    f"{url_field}: the {role} is {provider}, which calls no server; drop it or "
+                    f"choose an openai {role}"
+                )
 
     def role_providers(self) -> dict[str, str]:
         """The provider of each role: captioner (and rewriter), painter, embedder."""
@@ -130,6 +158,17 @@ class GameSettings:
             "painter": self.image_provider or self.provider,
             "embedder": self.embeddings_provider or self.provider,
         }
+
+    def role_endpoints(self, *, for_client: bool = False) -> dict[str, str | None]:
+        """Each role's endpoint: its own base URL, else base_url (None: the provider's default
+        server, or a provider that calls none). Credentials are redacted unless for_client."""
+        base = self.client_base_url if for_client else self.base_url
+        endpoints: dict[str, str | None] = {}
+        for role, (url_field, provider_field) in _URL_FIELDS.items():
+            own = self._client_role_urls[url_field] if for_client else getattr(self, url_field)
+            calls = _calls_endpoint(getattr(self, provider_field))
+            endpoints[role] = (own or base) if calls else None
+        return endpoints
 
     @property
     def label(self) -> str:
@@ -156,7 +195,8 @@ class GameSettings:
         )
         if endpoint_envs:
             chosen["base_url"] = self.client_base_url or endpoint or None
-        return dataclasses.replace(self, **chosen)
+        # Kept as given: replace() would otherwise pass on the redacted URLs.
+        return dataclasses.replace(self, **self._client_role_urls, **chosen)
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (no secrets: keys never enter settings)."""
@@ -177,6 +217,12 @@ class GameSettings:
         return [
             f"{key}: {mine[key]!r} -> {theirs[key]!r}" for key in mine if mine[key] != theirs[key]
         ]
+
+
+def _calls_endpoint(provider: str) -> bool:
+    """Whether the provider calls a server (and so has an endpoint), not built-in models."""
+    spec = registered_provider(provider)
+    return spec.needs_key or spec.base_url_env is not None
 
 
 def _is_size(size: str) -> bool:

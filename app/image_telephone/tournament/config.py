@@ -12,6 +12,7 @@ from typing import Any
 
 from image_telephone.errors import InputError
 from image_telephone.game.settings import PROVIDERS, GameSettings
+from image_telephone.providers.registry import provider as registered_provider
 
 from .cost import PriceTable, load_price_table
 from .fields import Table, read_toml
@@ -20,7 +21,6 @@ from .prompts import DEFAULT_PROMPTS, Prompt, load_prompts, select_prompts
 
 # GameSettings fields each role may set (besides `model`); a game takes both roles' fields.
 CAPTION_FIELDS = (
-    "embeddings_model",
     "descriptiveness",
     "core_prompt",
     "additional_prompt",
@@ -34,6 +34,7 @@ _TOP_FIELDS = (
     "name",
     "captioners",
     "painters",
+    "embedder",
     "prompts",
     "prompt_ids",
     "turns",
@@ -96,6 +97,9 @@ class Tournament:
     name: str
     captioners: tuple[Entry, ...]
     painters: tuple[Entry, ...]
+    # One for the whole tournament, its model fixed when the file is read: every game's
+    # captions and the start prompts are embedded alike, so all distances are comparable.
+    embedder: Entry
     prompts: tuple[Prompt, ...]
     turns: int
     seeds: tuple[int, ...]
@@ -108,12 +112,15 @@ class Tournament:
     tracker: bool | str
 
     def limits_for(self, endpoint: Endpoint) -> ProviderLimits:
-        """The limits of an endpoint's provider (defaults when the file sets none)."""
+        """The endpoint's limits: [limits."BASE_URL"] over [limits.PROVIDER] over the defaults."""
+        if endpoint.base_url in self.limits:
+            return self.limits[endpoint.base_url]
         return self.limits.get(endpoint.provider, ProviderLimits())
 
     def endpoints(self) -> list[Endpoint]:
-        """The distinct endpoints the games call."""
-        return list(dict.fromkeys(e.endpoint for e in (*self.captioners, *self.painters)))
+        """The distinct endpoints the games call (the embedder's included)."""
+        entries = (*self.captioners, *self.painters, self.embedder)
+        return list(dict.fromkeys(entry.endpoint for entry in entries))
 
     def with_options(
         self,
@@ -132,13 +139,21 @@ class Tournament:
         )
 
 
-def game_settings(captioner: Entry, painter: Entry, seed: int) -> GameSettings:
-    """A game's settings: the captioner's caption fields with the painter's image fields."""
+def game_settings(captioner: Entry, painter: Entry, embedder: Entry, seed: int) -> GameSettings:
+    """A game's settings: each role's provider, endpoint and model, the captioner's caption
+    fields and the painter's image fields."""
     return GameSettings(
         provider=captioner.endpoint.provider,
-        base_url=captioner.endpoint.base_url,
+        caption_provider=captioner.endpoint.provider,
+        image_provider=painter.endpoint.provider,
+        embeddings_provider=embedder.endpoint.provider,
+        caption_base_url=captioner.endpoint.base_url,
+        image_base_url=painter.endpoint.base_url,
+        embeddings_base_url=embedder.endpoint.base_url,
         caption_model=captioner.model,
         image_model=painter.model,
+        # A built-in embedder takes no model setting (its one model is recorded all the same).
+        embeddings_model=embedder.model if embedder.endpoint.uses_http else None,
         seed=seed,
         **dict(captioner.parameters),
         **dict(painter.parameters),
@@ -152,24 +167,26 @@ def load_tournament(path: str | os.PathLike[str]) -> Tournament:
     document.only(_TOP_FIELDS)
     captioners = _entries(document, "captioners", CAPTION_FIELDS)
     painters = _entries(document, "painters", IMAGE_FIELDS)
-    _check_pairs(captioners, painters)
+    embedder = _embedder(document, captioners[0])
+    base_urls = _base_urls(captioners, painters, embedder)
     prompts = load_prompts(document.text("prompts", DEFAULT_PROMPTS), file.parent)
     tournament = Tournament(
         name=_entry_name(document, "name", file.stem),
         captioners=captioners,
         painters=painters,
+        embedder=embedder,
         prompts=select_prompts(prompts, _string_list(document, "prompt_ids")),
         turns=document.integer("turns", DEFAULT_TURNS, 1),
         seeds=_seeds(document),
         out=document.text("out", f"tournaments/{file.stem}"),
         s3_endpoint=document.text("s3_endpoint"),
         concurrency=document.integer("concurrency", DEFAULT_CONCURRENCY, 1),
-        limits=parse_limits(document.table("limits"), _HTTP_PROVIDERS),
+        limits=parse_limits(document.table("limits"), _HTTP_PROVIDERS, base_urls),
         prices=load_price_table(document.table("prices")),
         max_cost=_max_cost(document),
         tracker=_tracker(document),
     )
-    for entry in (*captioners, *painters):
+    for entry in (*captioners, *painters, embedder):
         if entry.endpoint.api_key_env and entry.endpoint.api_key_env not in os.environ:
             raise InputError(
                 f"{entry.role} {entry.name!r}: api_key_env ${entry.endpoint.api_key_env} is not "
@@ -182,19 +199,15 @@ def _entries(document: Table, key: str, role_fields: tuple[str, ...]) -> tuple[E
     role = key.removesuffix("s")
     entries = []
     for table in document.tables(key, required=True):
+        if "embeddings_model" in table.values:
+            raise table.fail(
+                "embeddings_model",
+                "a tournament has one embedder; move it to [embedder] as model = …",
+            )
         table.only((*_ENTRY_FIELDS, *role_fields))
         name = _entry_name(table, "name", None)
-        provider = table.text("provider", required=True)
-        if provider not in PROVIDERS:
-            raise table.fail(
-                "provider", f"{provider!r} is unknown; use one of {', '.join(PROVIDERS)}"
-            )
-        endpoint = Endpoint(provider, table.text("base_url"), table.text("api_key_env"))
-        if provider == "offline" and (endpoint.base_url or endpoint.api_key_env):
-            raise table.fail("provider", "offline takes no base_url or api_key_env; remove them")
-        model = table.text("model")
-        if provider == "offline" and model:
-            raise table.fail("model", "offline has one built-in model; remove 'model'")
+        endpoint, model = _endpoint_and_model(table)
+        provider = endpoint.provider
         parameters = tuple((k, table.values[k]) for k in role_fields if k in table.values)
         entry = Entry(role, name, endpoint, model, parameters)
         try:  # GameSettings checks temperature, size, … the way `run` does
@@ -209,17 +222,31 @@ def _entries(document: Table, key: str, role_fields: tuple[str, ...]) -> tuple[E
     return tuple(entries)
 
 
-def _check_pairs(captioners: tuple[Entry, ...], painters: tuple[Entry, ...]) -> None:
-    # A game runs on one Channel, and a Channel calls one provider endpoint for both steps.
-    for captioner in captioners:
-        for painter in painters:
-            if captioner.endpoint != painter.endpoint:
-                raise InputError(
-                    f"captioner {captioner.name!r} ({captioner.endpoint.label}) and painter "
-                    f"{painter.name!r} ({painter.endpoint.label}): a game calls one provider "
-                    "endpoint for now; give every captioner and painter the same provider, "
-                    "base_url and api_key_env"
-                )
+def _endpoint_and_model(table: Table) -> tuple[Endpoint, str | None]:
+    """An entry's (or the embedder's) provider, base_url and api_key_env, and its model."""
+    provider = table.text("provider", required=True)
+    if provider not in PROVIDERS:
+        raise table.fail("provider", f"{provider!r} is unknown; use one of {', '.join(PROVIDERS)}")
+    endpoint = Endpoint(provider, table.text("base_url"), table.text("api_key_env"))
+    if not endpoint.uses_http and (endpoint.base_url or endpoint.api_key_env):
+        raise table.fail("provider", "offline takes no base_url or api_key_env; remove them")
+    model = table.text("model")
+    if not endpoint.uses_http and model:
+        raise table.fail("model", "offline has one built-in model; remove 'model'")
+    return endpoint, model
+
+
+def _embedder(document: Table, first_captioner: Entry) -> Entry:
+    """The [embedder] table, or by default the first captioner's provider and endpoint with
+    that provider's default embeddings model; its model is resolved here, once."""
+    if "embedder" in document.values:
+        table = document.table("embedder")
+        table.only(("provider", "model", "base_url", "api_key_env"))
+        endpoint, model = _endpoint_and_model(table)
+    else:
+        endpoint, model = first_captioner.endpoint, None
+    models = registered_provider(endpoint.provider).models_for("embedder")
+    return Entry("embedder", "embedder", endpoint, models.chosen(model)[0], ())
 
 
 def _entry_name(table: Table, key: str, default: str | None) -> str:
@@ -231,6 +258,14 @@ def _entry_name(table: Table, key: str, default: str | None) -> str:
             "of run names",
         )
     return name
+
+
+def _base_urls(
+    captioners: tuple[Entry, ...], painters: tuple[Entry, ...], embedder: Entry
+) -> dict[str, str]:
+    """Each base_url of the file, with its provider: [limits."BASE_URL"] may name it."""
+    entries = (*captioners, *painters, embedder)
+    return {e.endpoint.base_url: e.endpoint.provider for e in entries if e.endpoint.base_url}
 
 
 def _string_list(document: Table, key: str) -> list[str] | None:

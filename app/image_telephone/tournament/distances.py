@@ -1,5 +1,6 @@
 """Cosine distances of each caption to the start prompt and to the text before it, measured with
-the embedder that embedded the captions (offline, or the endpoint's embeddings API, cached)."""
+the tournament's one embedder, which embedded the captions too (offline, or an endpoint's
+embeddings API, cached)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ import numpy as np
 import openai
 import pandas as pd
 
-from image_telephone.game.channel import Channel
 from image_telephone.providers.offline import embed
 from image_telephone.providers.openai_client import provider_error
 from image_telephone.store.storage import Store
 
-from .config import Endpoint, Tournament, game_settings
+from .config import Endpoint, Tournament
 from .results import EMBEDDING
 from .transport import ClientPool
 
@@ -59,21 +59,9 @@ class PromptEmbeddings:
         return f"{endpoint.label}|{model}|{digest}"
 
 
-def embedders(tournament: Tournament, clients: ClientPool) -> list[tuple[Endpoint, str]]:
-    """Each captioner's endpoint and embeddings model, resolved as its games resolve it."""
-    painter, seed = tournament.painters[0], tournament.seeds[0]
-    return list(
-        dict.fromkeys(
-            (
-                captioner.endpoint,
-                Channel(
-                    game_settings(captioner, painter, seed),
-                    openai_client=clients.client(captioner.endpoint),
-                ).models()["embeddings_model"],
-            )
-            for captioner in tournament.captioners
-        )
-    )
+def embedders(tournament: Tournament) -> list[tuple[Endpoint, str]]:
+    """The endpoint and model that embed the start prompts: the tournament's embedder."""
+    return [(tournament.embedder.endpoint, tournament.embedder.model)]
 
 
 def prefetch_vectors(
@@ -104,7 +92,8 @@ def add_distances(
     to_start = np.full(len(turns), np.nan)
     to_previous = np.full(len(turns), np.nan)
     problems: list[str] = []
-    for (label, model), group in turns.groupby(["endpoint", "embeddings_model"], sort=False):
+    groups = turns.groupby(["embeddings_endpoint", "embeddings_model"], sort=False)
+    for (label, model), group in groups:
         captions = np.vstack(group[EMBEDDING].to_numpy())
         try:
             starts = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))

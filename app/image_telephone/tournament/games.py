@@ -22,25 +22,32 @@ from .limits import ProviderLimits
 from .prompts import Prompt
 from .transport import ClientPool
 
-# The Burr actions that call a model: the kind of call, and which of the manifest's models.
+# The Burr actions that call a model: the kind of call, which of the manifest's models, and
+# the role (so the endpoint) that answers it.
 _MODEL_STEPS = {
-    "generate": ("image", "image_model"),
-    "caption": ("caption", "caption_model"),
-    "analyze": ("embedding", "embeddings_model"),
+    "generate": ("image", "image_model", "painter"),
+    "caption": ("caption", "caption_model", "captioner"),
+    "analyze": ("embedding", "embeddings_model", "embedder"),
 }
 
 
 @dataclasses.dataclass(frozen=True)
 class GameSpec:
-    """One game: a captioner, a painter, a prompt and a seed, under a stable run name."""
+    """One game: a captioner, a painter, a prompt and a seed, under a stable run name; each
+    role (captioner, painter, embedder) calls its own endpoint."""
 
     captioner: str
     painter: str
     prompt: Prompt
     seed: int
-    endpoint: Endpoint
+    endpoints: dict[str, Endpoint]
     settings: GameSettings
     run_name: str
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The captioner's endpoint; `endpoints` has each role's."""
+        return self.endpoints["captioner"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,14 +103,18 @@ def plan_games(tournament: Tournament) -> list[GameSpec]:
         for seed in tournament.seeds:
             for captioner in tournament.captioners:
                 for painter in tournament.painters:
-                    settings = game_settings(captioner, painter, seed)
+                    settings = game_settings(captioner, painter, tournament.embedder, seed)
                     specs.append(
                         GameSpec(
                             captioner=captioner.name,
                             painter=painter.name,
                             prompt=prompt,
                             seed=seed,
-                            endpoint=captioner.endpoint,
+                            endpoints={
+                                "captioner": captioner.endpoint,
+                                "painter": painter.endpoint,
+                                "embedder": tournament.embedder.endpoint,
+                            },
                             settings=settings,
                             run_name=run_name(captioner.name, painter.name, prompt, settings),
                         )
@@ -154,7 +165,10 @@ def _play(spec: GameSpec, setup: GameSetup, services: Services, store: Store) ->
         s3_endpoint=setup.s3_endpoint,
         tracker=setup.tracker,
         project=setup.project,
-        openai_client=services.clients.client(spec.endpoint),
+        # Each role's calls go through its endpoint's one client (its gate, limits and key).
+        openai_clients={
+            role: services.clients.client(endpoint) for role, endpoint in spec.endpoints.items()
+        },
     ) as app:
         return _play_steps(app, spec, setup, services, store)
 
@@ -166,7 +180,7 @@ def _play_steps(
     models = read_manifest(store)["models"]
     steps = 0
     while (action := app.get_next_action()) is not None:
-        kind, model_key = _MODEL_STEPS.get(action.name, (None, None))
+        kind, model_key, role = _MODEL_STEPS.get(action.name, (None, None, "captioner"))
         model = models[model_key] if model_key else ""
         reserved = coordinator.reserve(kind, model) if kind else 0.0
         if reserved is None:  # the budget or an interrupt: stop before this step
@@ -181,7 +195,8 @@ def _play_steps(
             if kind:
                 coordinator.settle(kind, model, reserved, actual)
         steps += 1
-        coordinator.step_done(spec.endpoint.label, action.name, called_model=kind is not None)
+        endpoint = spec.endpoints[role].label  # the step's own: offline calls count there
+        coordinator.step_done(endpoint, action.name, called_model=kind is not None)
     return GameOutcome(spec.run_name, COMPLETE, len(app.state["metadata_keys"]))
 
 

@@ -1,4 +1,4 @@
-"""Manners per provider: how many requests in flight, how many per minute, how many retries,
+"""Manners per endpoint: how many requests in flight, how many per minute, how many retries,
 a pause after a 429 — the limits of the file and the gate that enforces and counts them."""
 
 from __future__ import annotations
@@ -36,23 +36,33 @@ class ProviderLimits:
     timeout_s: float = 120.0
 
 
-def parse_limits(table: Table, providers: tuple[str, ...]) -> dict[str, ProviderLimits]:
-    """[limits.PROVIDER] tables, checked."""
-    table.only(providers)
-    limits = {}
-    for provider in table.values:
-        section = table.table(provider)
-        section.only([field.name for field in dataclasses.fields(ProviderLimits)])
-        default = ProviderLimits()
-        limits[provider] = ProviderLimits(
-            max_in_flight=section.integer("max_in_flight", default.max_in_flight, 1),
-            requests_per_minute=section.number("requests_per_minute", None, 1.0),
-            max_retries=section.integer("max_retries", default.max_retries, 0),
-            backoff_s=section.number("backoff_s", default.backoff_s, 0.0),
-            max_backoff_s=section.number("max_backoff_s", default.max_backoff_s, 0.0),
-            timeout_s=section.number("timeout_s", default.timeout_s, 1.0),
-        )
+def parse_limits(
+    table: Table, providers: tuple[str, ...], base_urls: dict[str, str]
+) -> dict[str, ProviderLimits]:
+    """[limits.PROVIDER] tables (every endpoint of that provider), then [limits."BASE_URL"]
+    tables (base_urls: the file's, with their providers), whose fields override the provider's."""
+    table.only([*providers, *base_urls])
+    limits = {
+        provider: _parse_section(table.table(provider), ProviderLimits())
+        for provider in providers
+        if provider in table.values
+    }
+    for url, provider in base_urls.items():
+        if url in table.values:
+            limits[url] = _parse_section(table.table(url), limits.get(provider, ProviderLimits()))
     return limits
+
+
+def _parse_section(section: Table, default: ProviderLimits) -> ProviderLimits:
+    section.only([field.name for field in dataclasses.fields(ProviderLimits)])
+    return ProviderLimits(
+        max_in_flight=section.integer("max_in_flight", default.max_in_flight, 1),
+        requests_per_minute=section.number("requests_per_minute", default.requests_per_minute, 1.0),
+        max_retries=section.integer("max_retries", default.max_retries, 0),
+        backoff_s=section.number("backoff_s", default.backoff_s, 0.0),
+        max_backoff_s=section.number("max_backoff_s", default.max_backoff_s, 0.0),
+        timeout_s=section.number("timeout_s", default.timeout_s, 1.0),
+    )
 
 
 class Gate:

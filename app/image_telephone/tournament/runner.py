@@ -99,6 +99,16 @@ class _WhileGamesPlay:
             step()
 
 
+def embedder_record(tournament: Tournament) -> dict[str, str]:
+    """Who embedded every caption and start prompt: provider, model and endpoint (its label)."""
+    embedder = tournament.embedder
+    return {
+        "provider": embedder.endpoint.provider,
+        "model": str(embedder.model),
+        "endpoint": embedder.endpoint.label,
+    }
+
+
 def run_tournament(
     tournament: Tournament,
     executor: Executor | None = None,
@@ -135,14 +145,14 @@ def run_tournament(
         project=tournament.name,
         prices=tournament.prices,
     )
-    services = executor.start(coordinator_kwargs, tournament.limits, setup)
+    services = executor.start(coordinator_kwargs, gate_limits, setup)
     try:
         for endpoint in tournament.endpoints():
             services.clients.client(endpoint)  # a missing API key fails here, before any call
         results = root.child(RESULTS)
         embeddings = PromptEmbeddings(results, services.clients)
         prompts = [prompt.text for prompt in tournament.prompts]
-        wanted = embedders(tournament, services.clients)
+        wanted = embedders(tournament)
         preparation = _WhileGamesPlay(
             lambda: prefetch_vectors(embeddings, wanted, prompts), plots.warm_up
         )
@@ -170,7 +180,7 @@ def run_tournament(
     with _collector_paused():
         games = games_frame(specs, outcomes)
         pairs, levels = pair_leaderboard(turns, games), level_leaderboard(turns)
-        summed = totals(turns, tournament.prices)
+        summed = {**totals(turns, tournament.prices), "embedder": embedder_record(tournament)}
         written = write_outputs(
             results,
             name=tournament.name,

@@ -35,6 +35,12 @@ def _report_hint(location: str) -> str:
     return f"<p class='muted'>A game's report: <code>{html.escape(command)}</code>.</p>"
 
 
+def _embedder(embedder: dict[str, str]) -> str:
+    where = embedder["endpoint"]
+    at = f" at {html.escape(where)}" if where != embedder["provider"] else ""
+    return f"<b>{html.escape(embedder['model'])}</b> ({html.escape(embedder['provider'])}{at})"
+
+
 def _games_rows(games: pd.DataFrame, reports: set[str]) -> str:
     rows = []
     for game in games.itertuples(index=False):
@@ -104,6 +110,7 @@ Estimated cost: <b>${totals["cost_usd"]:.4f}</b>{
 <p>HTTP requests in this run, per endpoint (retries and errors included):</p>
 {_table(http) if len(http) else "<p class='muted'>none</p>"}
 <h2>Distance to the start</h2>
+<p>Every caption and start prompt embedded by one embedder: {_embedder(totals["embedder"])}.</p>
 {"".join(f'<p><img src="{html.escape(p)}" alt="{html.escape(p)}"></p>' for p in plots)}
 <h2>Leaderboard: pairs</h2>
 <p class="muted">Cosine distance of each caption to the start prompt; lower keeps closer.</p>

@@ -2,7 +2,7 @@
 and failed attempts are retried here, with the provider's own backoff.
 
 Why here and not the openai client's `max_retries`: the SDK's backoff is fixed (0.5 s doubling
-to 8 s), while a tournament wants it per provider (a local server, a rate-limited API, a test);
+to 8 s), while a tournament wants it per endpoint (a local server, a rate-limited API, a test);
 the transport sees every attempt anyway, so it counts each one, pauses the whole endpoint on a
 429's Retry-After, and frees the in-flight slot while backing off. The policy is the SDK's:
 408, 409, 429, 5xx, timeouts and connection errors; Retry-After(-Ms) up to two minutes, else
@@ -134,7 +134,8 @@ def build_client(endpoint: Endpoint, limits: ProviderLimits, gates: Gates) -> op
 
 
 class ClientPool:
-    """One client per endpoint in this process, built on first use."""
+    """One client per endpoint in this process, built on first use; limits are by endpoint
+    label (Tournament.limits_for), defaults for an endpoint without any."""
 
     def __init__(self, gates: Gates, limits: dict[str, ProviderLimits]):
         self.gates = gates
@@ -148,6 +149,6 @@ class ClientPool:
             return None
         with self._lock:
             if endpoint not in self._clients:
-                limits = self.limits.get(endpoint.provider, ProviderLimits())
+                limits = self.limits.get(endpoint.label, ProviderLimits())
                 self._clients[endpoint] = build_client(endpoint, limits, self.gates)
             return self._clients[endpoint]

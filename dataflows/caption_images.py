@@ -42,6 +42,21 @@ _MAGIC_NUMBERS = (
     (b"GIF89a", "image/gif"),
 )
 _REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+REGISTERED_MAX_IMAGE_SIDE = 1024
+_BUILT_IN_PROVIDERS = ("openai", "offline", None)
+
+
+def _registered(configuration: dict[str, Any]) -> bool:
+    """Whether the config names a provider registered with image-telephone (not a built-in):
+    its variants call the `provider_client` input, which that provider's spec builds."""
+    return configuration.get("provider") not in _BUILT_IN_PROVIDERS
+
+
+def _registered_embedder(configuration: dict[str, Any]) -> bool:
+    """Whether a registered provider embeds the caption."""
+    return _registered(configuration) and configuration.get("include_embeddings") is True
+
+
 _logged_parameter_notes: set[tuple[str, str]] = set()
 # A bad-image message is one line; with a prefix such as "error: " it still fits in 200.
 _MESSAGE_LIMIT = 190
@@ -296,6 +311,12 @@ def _reencoded(image: Any, image_mime_type: str, max_image_side: int) -> bytes:
     return out.getvalue()
 
 
+@config(_registered, config_used=["provider"])
+def max_image_side__registered() -> int:
+    """The longest side, in pixels, sent to a registered provider's captioner."""
+    return REGISTERED_MAX_IMAGE_SIDE
+
+
 def fitted_image(
     image_bytes: bytes, image_mime_type: str, image_url: str, max_image_side: int
 ) -> bytes:
@@ -354,6 +375,12 @@ def caption_model__offline() -> str:
     from image_telephone.providers.offline import DESCRIBE_MODEL
 
     return DESCRIBE_MODEL
+
+
+@config(_registered, config_used=["provider"])
+def caption_model__registered(model: str) -> str:
+    """A registered provider's vision model, as the game resolved it."""
+    return model
 
 
 def _note_once(model: str, note: str, notes: list[str]) -> None:
@@ -497,6 +524,32 @@ def caption_completion__offline(
     }
 
 
+@config(_registered, config_used=["provider"])
+def caption_completion__registered(
+    fitted_image: bytes,
+    caption_prompt: str,
+    provider_client: Any,
+    caption_model: str,
+    max_tokens: int = 300,
+    temperature: float | None = None,
+    stop: list[str] | None = None,
+    seed: int | None = None,
+    candidates: int = 1,
+) -> dict:
+    """A registered provider's caption of the image, with the same fields as a completion."""
+    completion = provider_client.caption(
+        fitted_image,
+        caption_prompt,
+        caption_model,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        stop=stop,
+        seed=seed,
+        candidates=candidates,
+    )
+    return completion.as_dict()
+
+
 def generated_caption(caption_completion: dict) -> str:
     """The caption text."""
     return caption_completion["text"]
@@ -533,6 +586,20 @@ def caption_embeddings__offline(generated_caption: str) -> list[float]:
     from image_telephone.providers.offline import embed
 
     return embed(generated_caption)
+
+
+@config(_registered_embedder, config_used=["provider", "include_embeddings"])
+def embedding_model__registered(embeddings_model: str) -> str:
+    """A registered provider's embeddings model, as the game resolved it."""
+    return embeddings_model
+
+
+@config(_registered_embedder, config_used=["provider", "include_embeddings"])
+def caption_embeddings__registered(
+    generated_caption: str, provider_client: Any, embedding_model: str
+) -> list[float]:
+    """The caption's embedding from a registered provider."""
+    return list(provider_client.embed(generated_caption, embedding_model).vector)
 
 
 @config.when(include_embeddings=True)

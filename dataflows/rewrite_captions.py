@@ -14,6 +14,14 @@ from typing import Any
 from hamilton.function_modifiers import config
 
 DEFAULT_OPENAI_REWRITE_MODEL = "gpt-4.1-mini"
+
+
+def _registered(configuration: dict[str, Any]) -> bool:
+    """Whether the config names a provider registered with image-telephone (not a built-in):
+    its variants call the `provider_client` input, which that provider's spec builds."""
+    return configuration.get("provider") not in ("openai", "offline", None)
+
+
 REWRITE_MODEL_ENV = "IMAGE_TELEPHONE_CAPTION_MODEL"
 
 
@@ -112,6 +120,28 @@ def rewrite_completion__offline_story(
         "latency_s": round(time.perf_counter() - started, 4),
         "model": rewrite_model,
     }
+
+
+@config(_registered, config_used=["provider"])
+def rewrite_model__registered(model: str) -> str:
+    """A registered provider's text model, as the game resolved it."""
+    return model
+
+
+@config(_registered, config_used=["provider"])
+def rewrite_completion__registered(
+    rewrite_prompt: str,
+    provider_client: Any,
+    rewrite_model: str,
+    max_tokens: int = 300,
+    temperature: float | None = None,
+    seed: int | None = None,
+) -> dict:
+    """A registered provider's rewrite of the caption, with the same fields as a completion."""
+    completion = provider_client.rewrite(
+        rewrite_prompt, rewrite_model, max_tokens=max_tokens, temperature=temperature, seed=seed
+    )
+    return {**completion.as_dict(), "model": rewrite_model}
 
 
 def rewritten_caption(rewrite_completion: dict) -> str:

@@ -71,7 +71,9 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("-n", "--turns", type=_turns, help="captions to make (default 5)")
     run.add_argument(
-        "--provider", choices=PROVIDERS, help="default: openai if OPENAI_API_KEY is set"
+        "--provider",
+        help="every role's provider: offline, openai or another registered one (`models`); "
+        "default: openai if OPENAI_API_KEY is set",
     )
     for flag, role in (("--captioner", "vision"), ("--painter", "image"), ("--embedder", "")):
         run.add_argument(

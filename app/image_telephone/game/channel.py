@@ -11,10 +11,11 @@ from hamilton import driver
 
 from image_telephone.dataflows import caption_images, generate_images, rewrite_captions
 from image_telephone.errors import InputError
-from image_telephone.game.settings import GameSettings
+from image_telephone.game.settings import PROVIDERS, GameSettings
 from image_telephone.game.tracking import HamiltonNodeSpans
 from image_telephone.images import as_png
 from image_telephone.providers.openai_client import build_openai_client, provider_error
+from image_telephone.providers.registry import provider as registered_provider
 
 
 def _build_driver(module: ModuleType, **config: Any) -> driver.Driver:
@@ -59,6 +60,25 @@ def _role_clients(
     return clients
 
 
+def _provider_clients(settings: GameSettings) -> dict[str, Any]:
+    """The client of each role played by a registered (not built-in) provider, built by its
+    spec once per provider and endpoint."""
+    built: dict[tuple[str, str | None], Any] = {}
+    clients = {}
+    endpoints = settings.role_endpoints(for_client=True)
+    for role, provider in settings.role_providers().items():
+        if provider in PROVIDERS:
+            continue  # the dataflows' openai and offline variants play the built-ins
+        spec = registered_provider(provider)
+        if spec.connect is None:
+            raise InputError(f"provider {provider!r} declares no client (connect); it cannot play")
+        key = (provider, endpoints[role])
+        if key not in built:
+            built[key] = spec.connect(endpoints[role])
+        clients[role] = built[key]
+    return clients
+
+
 class Channel:
     """Runs caption_images and generate_images for one game's settings; clients built once."""
 
@@ -91,9 +111,11 @@ class Channel:
             else None
         )
         clients = _role_clients(settings, api_key, openai_client, openai_clients or {})
+        registered = _provider_clients(settings)
         self.caption_inputs = _without_none(
             {
                 "openai_client": clients.get("captioner"),
+                "provider_client": registered.get("captioner"),
                 "s3_client": s3_client,
                 "descriptiveness": settings.descriptiveness,
                 "additional_prompt": settings.additional_prompt,
@@ -106,12 +128,17 @@ class Channel:
         )
         # The analysis embeds with the embedder's client (its endpoint may be another server).
         self.analyze_inputs = _without_none(
-            {**self.caption_inputs, "openai_client": clients.get("embedder")}
+            {
+                **self.caption_inputs,
+                "openai_client": clients.get("embedder"),
+                "provider_client": registered.get("embedder"),
+            }
         )
         self.caption_overrides = _without_none({"core_prompt": settings.core_prompt})
         self.generate_inputs = _without_none(
             {
                 "openai_client": clients.get("painter"),
+                "provider_client": registered.get("painter"),
                 "image_style": settings.image_style,
                 "additional_image_prompt": settings.additional_image_prompt,
                 "model": settings.image_model,
@@ -129,6 +156,7 @@ class Channel:
         self.rewrite_inputs = _without_none(
             {
                 "openai_client": clients.get("captioner"),
+                "provider_client": registered.get("captioner"),
                 "model": settings.caption_model,
                 "max_tokens": settings.max_tokens,
                 "temperature": settings.temperature,

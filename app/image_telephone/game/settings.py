@@ -10,10 +10,10 @@ from image_telephone.errors import InputError
 from image_telephone.providers.registry import provider as registered_provider
 from image_telephone.redaction import redact_url
 
-# The providers the game's dataflows have variants for; `image-telephone models` lists every
-# registered provider with its roles and models.
-Provider = Literal["offline", "openai"]
+# The built-in providers (the dataflows have a variant each); any other registered provider
+# plays through its client (`image-telephone models` lists them all).
 PROVIDERS: tuple[str, ...] = ("offline", "openai")
+OFFLINE = "offline"
 Mode = Literal["telephone", "more", "story"]
 MODES: tuple[str, ...] = ("telephone", "more", "story")
 
@@ -61,7 +61,7 @@ _ROLE_OPTIONS = (
 class GameSettings:
     """Everything that shapes a game's channel; two runs with equal settings are comparable."""
 
-    provider: Provider = "offline"
+    provider: str = OFFLINE  # a registered provider's name
     caption_model: str | None = None
     image_model: str | None = None
     embeddings_model: str | None = None
@@ -84,9 +84,9 @@ class GameSettings:
     image_model_fallback: str | None = None
     # Each role's provider; None: `provider`'s. A mixed pair is e.g. an openai captioner and an
     # offline painter.
-    caption_provider: Provider | None = None
-    image_provider: Provider | None = None
-    embeddings_provider: Provider | None = None
+    caption_provider: str | None = None
+    image_provider: str | None = None
+    embeddings_provider: str | None = None
     # Each role's OpenAI-compatible endpoint; None: `base_url`. A tournament's painter may call
     # another server than its captioner, and its embedder a third.
     caption_base_url: str | None = None
@@ -94,24 +94,22 @@ class GameSettings:
     embeddings_base_url: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("provider", *_ROLE_FIELDS):
+        registered_provider(self.provider)  # an InputError naming the registered ones
+        for role, name in zip(_MODEL_FIELDS, _ROLE_FIELDS, strict=True):
             chosen = getattr(self, name) or self.provider
-            if chosen not in PROVIDERS:
-                raise InputError(
-                    f"provider {chosen!r}: unknown; choose one of {', '.join(PROVIDERS)}"
-                )
+            registered_provider(chosen).models_for(role)  # it must serve the role
             object.__setattr__(self, name, chosen)
         builtin_only = [
             flag
             for flag, provider_field, value in _ROLE_OPTIONS
-            if value(self) and getattr(self, provider_field) == "offline"
+            if value(self) and getattr(self, provider_field) == OFFLINE
         ]
         if builtin_only:
             raise InputError(
                 f"{', '.join(builtin_only)}: the offline provider has only its built-in models; "
                 "drop the option or choose an openai model for that role"
             )
-        if self.base_url and "openai" not in self.role_providers().values():
+        if self.base_url and not any(map(_calls_endpoint, self.role_providers().values())):
             raise InputError(
                 "--base-url: no role plays on an OpenAI-compatible server; drop it or choose "
                 "an openai captioner, painter or embedder"
@@ -182,9 +180,9 @@ class GameSettings:
         endpoint_envs = set()
         for role, provider in self.role_providers().items():
             model_field = _MODEL_FIELDS[role]
-            spec = registered_provider(provider)
-            if not spec.needs_key and spec.base_url_env is None:
+            if provider == OFFLINE:
                 continue  # built-in models only: nothing in the environment changes them
+            spec = registered_provider(provider)
             chosen[model_field], fallback = spec.models_for(role).chosen(getattr(self, model_field))
             if role == "painter":
                 chosen["image_model_fallback"] = self.image_model_fallback or fallback

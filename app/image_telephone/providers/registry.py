@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
+from typing import Any
 
 from image_telephone.errors import InputError
 
@@ -42,6 +43,10 @@ class ProviderSpec:
     roles: Mapping[str, RoleModels]
     key_env: str | None = None
     base_url_env: str | None = None
+    # Builds the provider's client (a providers.base.ProviderClient) from the endpoint (None:
+    # its default) and the environment. The built-ins have none: the dataflows' openai and
+    # offline variants call them; every other provider plays through its client.
+    connect: Callable[[str | None], Any] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLES)

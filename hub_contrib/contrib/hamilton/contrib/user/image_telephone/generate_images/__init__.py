@@ -38,6 +38,12 @@ DEFAULT_OFFLINE_SIZE = "512x512"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
+def _registered(configuration: dict[str, Any]) -> bool:
+    """Whether the config names a provider registered with image-telephone (not a built-in):
+    its variants call the `provider_client` input, which that provider's spec builds."""
+    return configuration.get("provider") not in ("openai", "offline", None)
+
+
 def image_prompt(
     image_generation_prompt: str,
     image_style: str | None = None,
@@ -87,6 +93,18 @@ def image_size__openai(size: str | None = None) -> str:
 def image_size__offline(size: str | None = None) -> str:
     """The requested size, WIDTHxHEIGHT (default, and for "auto", 512x512)."""
     return DEFAULT_OFFLINE_SIZE if size in (None, "", "auto") else size
+
+
+@config(_registered, config_used=["provider"])
+def image_model__registered(model: str) -> str:
+    """A registered provider's image model, as the game resolved it."""
+    return model
+
+
+@config(_registered, config_used=["provider"])
+def image_size__registered(size: str | None = None) -> str | None:
+    """The requested size, WIDTHxHEIGHT, or None for the provider's own."""
+    return size
 
 
 def _as_png(data: bytes) -> bytes:
@@ -204,6 +222,22 @@ def image_generation__offline(
         "parameters": {"size": image_size, "seed": seed or 0},
         "parameter_notes": [],
     }
+
+
+@config(_registered, config_used=["provider"])
+def image_generation__registered(
+    image_prompt: str,
+    provider_client: Any,
+    image_model: str,
+    image_size: str | None,
+    seed: int | None = None,
+    init_image: bytes | None = None,
+) -> dict:
+    """A registered provider's painting of the prompt, as PNG bytes with its metadata."""
+    painting = provider_client.paint(
+        image_prompt, image_model, size=image_size, seed=seed, init_image=init_image
+    )
+    return {**painting.as_dict(), "png": _as_png(painting.png)}
 
 
 def generated_image(image_generation: dict) -> bytes:

@@ -49,7 +49,8 @@ def write_run(folder, captions, vectors, *, start=None, provider="offline", mode
     models = {"embeddings_model": model}
     start = start or {"kind": "image", "value": "start.png"}
     manifest = new_manifest(folder.name, start, settings, models, len(captions))
-    manifest = with_progress(manifest, keys, list(captions), {}, status="complete")
+    metadata = [f"metadata_{turn:03d}.json" for turn in range(len(captions))]
+    manifest = with_progress(manifest, keys, list(captions), metadata, {}, status="complete")
     store.write_bytes("run.json", json.dumps(manifest).encode(), "application/json")
     return store
 

@@ -193,3 +193,16 @@ def test_an_application_built_twice_in_one_process_says_so(tmp_path):
 
     gc.collect()
     assert build_application(turns=1, tracker=False, **options) is not None
+
+
+def test_a_caption_whose_analysis_failed_is_not_listed_as_a_done_turn(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMAGE_TELEPHONE_MAX_RETRIES", "0")
+    with OpenAICompatibleServer(always_fail_models={"text-embedding-3-small"}) as server:
+        for _ in range(2):  # the failure, then a resume that fails the same way
+            with pytest.raises(ProviderError, match="embed the caption"):
+                _openai(server, tmp_path, 2, "unembedded")
+    run = tmp_path / "unembedded"
+    manifest = json.loads((run / "run.json").read_text())
+    assert manifest["status"] == "failed" and manifest["turns_done"] == 0
+    assert [turn["metadata"] for turn in manifest["turns"]] == [None]
+    assert check_run(LocalStore(run)).intact

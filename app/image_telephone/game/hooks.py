@@ -86,6 +86,7 @@ class CommitHook(PostRunStepHook):
                     self.manifest,
                     state["image_keys"],
                     state["captions"],
+                    state["metadata_keys"],
                     state[HASHES],
                     status="complete" if action.name == "terminal" else "running",
                 )

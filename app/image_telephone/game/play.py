@@ -160,13 +160,12 @@ def _resumed_manifest(store: Store, saved: dict[str, Any], turns: int) -> dict[s
     manifest = {**saved, "turns_planned": turns}
     checkpoint = StoreStatePersister(store).load(None, None)
     if checkpoint is None:
-        return with_progress(manifest, [], [], {}, status="running")
+        return with_progress(manifest, [], [], [], {}, status="running")
     state = checkpoint["state"]
     # Asked for no more turns than it has (e.g. -n lowered): it stays complete.
-    status = "complete" if len(state["captions"]) >= turns else "running"
-    return with_progress(
-        manifest, state["image_keys"], state["captions"], state[HASHES], status=status
-    )
+    status = "complete" if len(state["metadata_keys"]) >= turns else "running"
+    progress = (state["image_keys"], state["captions"], state["metadata_keys"], state[HASHES])
+    return with_progress(manifest, *progress, status=status)
 
 
 def _prepare(

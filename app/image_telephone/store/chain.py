@@ -278,7 +278,8 @@ def repair_run(store: Store, run_name: str) -> ChainReport:
         (reader.metadata(metadata_key(k)) or {}).get("generated_caption") for k in range(keep)
     ]
     hashes = {key: reader.sha256(key) for key in kept}
-    repaired = with_progress(manifest, images, captions, hashes, status="repaired")
+    metadata = [metadata_key(k) for k in range(keep)]
+    repaired = with_progress(manifest, images, captions, metadata, hashes, status="repaired")
     repaired["repair"] = {
         "at": stamp,
         "reason": report.reason,

@@ -12,7 +12,7 @@ import orjson
 
 from image_telephone.errors import StorageError
 from image_telephone.redaction import redact_url
-from image_telephone.store.artifacts import MANIFEST_KEY, metadata_key
+from image_telephone.store.artifacts import MANIFEST_KEY
 from image_telephone.store.storage import Store
 
 MANIFEST_SCHEMA = 2  # 2: per-file hashes, settings resolved before the first step
@@ -92,20 +92,21 @@ def with_progress(
     manifest: dict[str, Any],
     image_keys: list[str],
     captions: list[str],
+    metadata_keys: list[str],
     hashes: dict[str, str],
     status: str,
 ) -> dict[str, Any]:
-    """The manifest updated with the turns finished so far, every file with its SHA-256."""
+    """The manifest updated with the turns committed so far, every file with its SHA-256; a
+    turn is done once its metadata is (a caption whose analysis was stopped is not)."""
     turns = []
     for index, key in enumerate(image_keys):
-        captioned = index < len(captions)
-        metadata = metadata_key(index) if captioned else None
+        metadata = metadata_keys[index] if index < len(metadata_keys) else None
         turns.append(
             {
                 "turn": index,
                 "image": key,
                 "image_sha256": hashes.get(key),
-                "caption": captions[index] if captioned else None,
+                "caption": captions[index] if index < len(captions) else None,
                 "metadata": metadata,
                 "metadata_sha256": hashes.get(metadata) if metadata else None,
             }
@@ -114,7 +115,7 @@ def with_progress(
         **manifest,
         "status": status,
         "updated_at": utc_now(),
-        "turns_done": len(captions),
+        "turns_done": len(metadata_keys),
         "turns": turns,
     }
     updated.pop("failure", None)

@@ -22,7 +22,13 @@ from image_telephone.cli.terminal import console
 from image_telephone.cli.tournament import add_tournament_commands
 from image_telephone.errors import InputError, ProviderError, TelephoneError
 from image_telephone.game.play import DEFAULT_PROJECT
-from image_telephone.game.settings import MODES, PROVIDERS, default_provider, mixed_prompt
+from image_telephone.game.settings import (
+    MODES,
+    PROVIDERS,
+    default_provider,
+    knobs,
+    mixed_prompt,
+)
 from image_telephone.interrupts import exit_code
 from image_telephone.providers.registry import parse_model_id
 from image_telephone.store.chain import check_run
@@ -65,7 +71,6 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--start-image", help="with --text: paint the text onto this image first")
     run.add_argument("--mode", choices=MODES, help="the game's graph (default telephone)")
-    run.add_argument("--more-of", help="with --mode more: the quality to exaggerate each turn")
     run.add_argument(
         "--panels", type=_turns, help="story mode with this many comic panels (sets -n)"
     )
@@ -85,26 +90,16 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--caption-model", help="vision model (openai)")
     run.add_argument("--image-model", help="image model (openai)")
     run.add_argument("--embeddings-model", help="embeddings model (openai)")
-    run.add_argument("--descriptiveness", help="an adverb: somewhat, very, extremely, obsessively…")
-    run.add_argument("--prompt", dest="additional_prompt", help="added to the caption prompt")
-    run.add_argument("--core-prompt", help="replaces the caption instruction")
-    run.add_argument("--style", dest="image_style", help="image style, e.g. watercolor")
-    run.add_argument(
-        "--image-prompt", dest="additional_image_prompt", help="added to image prompts"
-    )
-    run.add_argument("--temperature", type=float, help="caption temperature, 0..2")
-    run.add_argument("--max-tokens", type=int, default=300, help="caption length limit")
-    run.add_argument("--stop", action="append", default=[], help="stop sequence (repeatable)")
-    run.add_argument(
-        "--modifier",
-        dest="style_modifiers",
-        action="append",
-        default=[],
-        help="appended to every image prompt, e.g. 'trending on artstation' (repeatable)",
-    )
-    run.add_argument("--size", help="image size WIDTHxHEIGHT")
-    run.add_argument("--quality", help="image quality (openai models that take it)")
-    run.add_argument("--seed", type=int, default=0, help="seed for everything random (default 0)")
+    for knob in knobs():  # GameSettings declares each knob once: flag, help, type
+        meta = knob.metadata
+        repeatable = isinstance(knob.default, tuple)
+        run.add_argument(
+            meta["flag"],
+            dest=knob.name,
+            type=meta["kind"],
+            action="append" if repeatable else "store",
+            help=meta["help"],
+        )
     run.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
     run.add_argument("--run-name", help="name of the run folder (default: time and provider)")
     _add_location_arguments(run)
@@ -231,25 +226,12 @@ def _role_options(args: argparse.Namespace) -> dict[str, str | None]:
 
 def _run(args: argparse.Namespace) -> int:
     provider = _chosen_provider(args.provider)
-    options = {
-        name: getattr(args, name)
-        for name in (
-            "caption_model",
-            "image_model",
-            "embeddings_model",
-            "descriptiveness",
-            "additional_prompt",
-            "core_prompt",
-            "image_style",
-            "additional_image_prompt",
-            "temperature",
-            "max_tokens",
-            "size",
-            "quality",
-            "seed",
-            "base_url",
-        )
-    }
+    named = ("caption_model", "image_model", "embeddings_model", "base_url")
+    options = {name: getattr(args, name) for name in named}
+    for knob in knobs():
+        value = getattr(args, knob.name)
+        if value is not None:
+            options[knob.name] = tuple(value) if isinstance(knob.default, tuple) else value
     options.update(_role_options(args))
     mode, turns = args.mode or "telephone", args.turns or DEFAULT_TURNS
     if args.panels is not None:
@@ -266,9 +248,6 @@ def _run(args: argparse.Namespace) -> int:
             turns=turns,
             provider=provider,
             mode=mode,
-            more_of=args.more_of,
-            stop=tuple(args.stop),
-            style_modifiers=tuple(args.style_modifiers),
             run_name=args.run_name,
             out=args.out,
             s3_endpoint=args.s3_endpoint,

@@ -11,7 +11,7 @@ from hamilton import driver
 
 from image_telephone.dataflows import caption_images, generate_images, rewrite_captions
 from image_telephone.errors import InputError
-from image_telephone.game.settings import PROVIDERS, GameSettings
+from image_telephone.game.settings import PROVIDERS, GameSettings, dataflow_inputs
 from image_telephone.game.tracking import HamiltonNodeSpans
 from image_telephone.images import as_png
 from image_telephone.providers.openai_client import build_openai_client, provider_error
@@ -117,13 +117,9 @@ class Channel:
                 "openai_client": clients.get("captioner"),
                 "provider_client": registered.get("captioner"),
                 "s3_client": s3_client,
-                "descriptiveness": settings.descriptiveness,
-                "additional_prompt": settings.additional_prompt,
                 "model": settings.caption_model,
                 "embeddings_model": settings.embeddings_model,
-                "max_tokens": settings.max_tokens,
-                "temperature": settings.temperature,
-                "stop": list(settings.stop) or None,
+                **dataflow_inputs(settings, "caption"),
             }
         )
         # The analysis embeds with the embedder's client (its endpoint may be another server).
@@ -139,12 +135,8 @@ class Channel:
             {
                 "openai_client": clients.get("painter"),
                 "provider_client": registered.get("painter"),
-                "image_style": settings.image_style,
-                "additional_image_prompt": settings.additional_image_prompt,
                 "model": settings.image_model,
-                "size": settings.size,
-                "quality": settings.quality,
-                "style_modifiers": list(settings.style_modifiers) or None,
+                **dataflow_inputs(settings, "generate"),
             }
         )
         # The fallback node reads the environment; the game's settings have already decided.
@@ -158,9 +150,7 @@ class Channel:
                 "openai_client": clients.get("captioner"),
                 "provider_client": registered.get("captioner"),
                 "model": settings.caption_model,
-                "max_tokens": settings.max_tokens,
-                "temperature": settings.temperature,
-                "more_of": settings.more_of,
+                **dataflow_inputs(settings, "rewrite"),
             }
         )
 

@@ -57,6 +57,41 @@ _ROLE_OPTIONS = (
 )
 
 
+def _knob(
+    default: Any,
+    flag: str,
+    help: str,
+    *,
+    role: str | None = None,
+    inputs: tuple[str, ...] = (),
+    kind: type = str,
+) -> Any:
+    """A setting declared once: its default, its flag and help, the role whose knob it is
+    (caption or image) and the dataflows it is an input of (caption, generate, rewrite)."""
+    metadata = {"flag": flag, "help": help, "role": role, "inputs": inputs, "kind": kind}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def knobs(role: str | None = None) -> list[dataclasses.Field]:
+    """The settings a user turns: all of them, or those of one role."""
+    return [
+        field
+        for field in dataclasses.fields(GameSettings)
+        if "flag" in field.metadata and (role is None or field.metadata["role"] == role)
+    ]
+
+
+def dataflow_inputs(settings: GameSettings, dataflow: str) -> dict[str, Any]:
+    """The knobs one dataflow takes as inputs (caption, generate or rewrite), by input name;
+    repeatable knobs as lists, knobs left unset left out."""
+    values = {}
+    for field in knobs():
+        value = getattr(settings, field.name)
+        if dataflow in field.metadata["inputs"] and value not in (None, ()):
+            values[field.name] = list(value) if isinstance(value, tuple) else value
+    return values
+
+
 @dataclasses.dataclass(frozen=True)
 class GameSettings:
     """Everything that shapes a game's channel; two runs with equal settings are comparable."""
@@ -65,21 +100,72 @@ class GameSettings:
     caption_model: str | None = None
     image_model: str | None = None
     embeddings_model: str | None = None
-    descriptiveness: str | None = None
-    core_prompt: str | None = None
-    additional_prompt: str | None = None
-    image_style: str | None = None
-    additional_image_prompt: str | None = None
-    temperature: float | None = None
-    max_tokens: int = 300
-    stop: tuple[str, ...] = ()
-    size: str | None = None
-    quality: str | None = None
-    seed: int = 0
+    # The knobs: each declares its command-line flag, the role it shapes (a tournament's
+    # captioners and painters take their role's knobs) and the dataflow inputs it feeds.
+    descriptiveness: str | None = _knob(
+        None,
+        "--descriptiveness",
+        "an adverb: somewhat, very, extremely, obsessively…",
+        role="caption",
+        inputs=("caption",),
+    )
+    core_prompt: str | None = _knob(
+        None, "--core-prompt", "replaces the caption instruction", role="caption"
+    )
+    additional_prompt: str | None = _knob(
+        None, "--prompt", "added to the caption prompt", role="caption", inputs=("caption",)
+    )
+    image_style: str | None = _knob(
+        None, "--style", "image style, e.g. watercolor", role="image", inputs=("generate",)
+    )
+    additional_image_prompt: str | None = _knob(
+        None, "--image-prompt", "added to image prompts", role="image", inputs=("generate",)
+    )
+    temperature: float | None = _knob(
+        None,
+        "--temperature",
+        "caption temperature, 0..2",
+        role="caption",
+        inputs=("caption", "rewrite"),
+        kind=float,
+    )
+    max_tokens: int = _knob(
+        300,
+        "--max-tokens",
+        "caption length limit (default 300)",
+        role="caption",
+        inputs=("caption", "rewrite"),
+        kind=int,
+    )
+    stop: tuple[str, ...] = _knob(
+        (), "--stop", "stop sequence (repeatable)", role="caption", inputs=("caption",)
+    )
+    size: str | None = _knob(
+        None, "--size", "image size WIDTHxHEIGHT", role="image", inputs=("generate",)
+    )
+    quality: str | None = _knob(
+        None,
+        "--quality",
+        "image quality (openai models that take it)",
+        role="image",
+        inputs=("generate",),
+    )
+    seed: int = _knob(0, "--seed", "seed for everything random (default 0)", kind=int)
     base_url: str | None = None
-    style_modifiers: tuple[str, ...] = ()
+    style_modifiers: tuple[str, ...] = _knob(
+        (),
+        "--modifier",
+        "appended to every image prompt, e.g. 'trending on artstation' (repeatable)",
+        role="image",
+        inputs=("generate",),
+    )
     mode: Mode = "telephone"
-    more_of: str | None = None
+    more_of: str | None = _knob(
+        None,
+        "--more-of",
+        "with --mode more: the quality to exaggerate each turn",
+        inputs=("rewrite",),
+    )
     # Set by resolved(): the model to use when the default image model is missing on the server.
     image_model_fallback: str | None = None
     # Each role's provider; None: `provider`'s. A mixed pair is e.g. an openai captioner and an

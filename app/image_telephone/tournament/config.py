@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from image_telephone.errors import InputError
-from image_telephone.game.settings import PROVIDERS, GameSettings
+from image_telephone.game.settings import PROVIDERS, GameSettings, knobs
 from image_telephone.providers.registry import provider as registered_provider
 
 from .cost import PriceTable, load_price_table
@@ -19,16 +19,9 @@ from .fields import Table, read_toml
 from .limits import ProviderLimits, parse_limits
 from .prompts import DEFAULT_PROMPTS, Prompt, load_prompts, select_prompts
 
-# GameSettings fields each role may set (besides `model`); a game takes both roles' fields.
-CAPTION_FIELDS = (
-    "descriptiveness",
-    "core_prompt",
-    "additional_prompt",
-    "temperature",
-    "max_tokens",
-    "stop",
-)
-IMAGE_FIELDS = ("image_style", "additional_image_prompt", "size", "quality")
+# GameSettings knobs each role may set (besides `model`); a game takes both roles' knobs.
+CAPTION_FIELDS = tuple(field.name for field in knobs("caption"))
+IMAGE_FIELDS = tuple(field.name for field in knobs("image"))
 _ENTRY_FIELDS = ("name", "provider", "model", "base_url", "api_key_env")
 _TOP_FIELDS = (
     "name",

@@ -63,3 +63,36 @@ def test_a_registered_provider_rewrites_in_the_creative_modes(acme, tmp_path):
     assert _run(tmp_path, "--provider", "acme", mode=("--mode", "more", "--more-of", "red")) == 0
     # The creative modes' rewriter is the captioner's provider and model.
     assert ("rewriter", "acme-see-1") in acme.CALLS
+
+
+def test_a_registered_provider_plays_a_mixed_tournament_and_judges_it(acme, tmp_path):
+    from image_telephone.tournament import load_tournament, run_tournament
+
+    from .test_tournament_config import write_tournament
+
+    body = """
+prompt_ids = ["red-circle"]
+
+[[captioners]]
+name = "acme"
+provider = "acme"
+
+[[captioners]]
+name = "plain"
+provider = "offline"
+
+[[painters]]
+name = "sketch"
+provider = "offline"
+
+[embedder]
+provider = "acme"
+"""
+    tournament = load_tournament(write_tournament(tmp_path, body, turns=2))
+    result = run_tournament(tournament)
+    assert (result.games["status"] == "complete").all() and len(result.games) == 2
+    assert result.turns["distance_to_start"].notna().all()
+    assert set(result.turns["embeddings_model"]) == {"acme-embed-1"}
+    # Every caption of both pairs, and the start prompt, embedded by the one judge.
+    assert [role for role, _ in acme.CALLS].count("embedder") == 2 * 2 + 1
+    assert [role for role, _ in acme.CALLS].count("captioner") == 2

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from image_telephone.errors import InputError
-from image_telephone.game.settings import PROVIDERS, GameSettings, knobs
+from image_telephone.game.settings import OFFLINE, PROVIDERS, GameSettings, knobs
 from image_telephone.providers.registry import provider as registered_provider
+from image_telephone.providers.registry import providers
 
 from .cost import PriceTable, load_price_table
 from .fields import Table, read_toml
@@ -68,8 +69,9 @@ class Endpoint:
 
     @property
     def uses_http(self) -> bool:
-        """Whether calls go over HTTP (and so through the limits)."""
-        return self.provider != "offline"
+        """Whether calls go through the tournament's OpenAI-compatible transport (and so its
+        limits); offline and other registered providers call their own models or clients."""
+        return self.provider == "openai"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,8 +147,8 @@ def game_settings(captioner: Entry, painter: Entry, embedder: Entry, seed: int) 
         embeddings_base_url=embedder.endpoint.base_url,
         caption_model=captioner.model,
         image_model=painter.model,
-        # A built-in embedder takes no model setting (its one model is recorded all the same).
-        embeddings_model=embedder.model if embedder.endpoint.uses_http else None,
+        # The offline embedder takes no model setting (its one model is recorded all the same).
+        embeddings_model=embedder.model if embedder.endpoint.provider != OFFLINE else None,
         seed=seed,
         **dict(captioner.parameters),
         **dict(painter.parameters),
@@ -218,13 +220,18 @@ def _entries(document: Table, key: str, role_fields: tuple[str, ...]) -> tuple[E
 def _endpoint_and_model(table: Table) -> tuple[Endpoint, str | None]:
     """An entry's (or the embedder's) provider, base_url and api_key_env, and its model."""
     provider = table.text("provider", required=True)
-    if provider not in PROVIDERS:
-        raise table.fail("provider", f"{provider!r} is unknown; use one of {', '.join(PROVIDERS)}")
+    try:
+        registered_provider(provider)
+    except InputError:
+        known = ", ".join(providers())
+        raise table.fail("provider", f"{provider!r} is unknown; use one of {known}") from None
     endpoint = Endpoint(provider, table.text("base_url"), table.text("api_key_env"))
     if not endpoint.uses_http and (endpoint.base_url or endpoint.api_key_env):
-        raise table.fail("provider", "offline takes no base_url or api_key_env; remove them")
+        raise table.fail(
+            "provider", f"{provider} takes no base_url or api_key_env here; remove them"
+        )
     model = table.text("model")
-    if not endpoint.uses_http and model:
+    if provider == OFFLINE and model:
         raise table.fail("model", "offline has one built-in model; remove 'model'")
     return endpoint, model
 

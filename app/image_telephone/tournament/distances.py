@@ -12,8 +12,10 @@ import numpy as np
 import openai
 import pandas as pd
 
+from image_telephone.game.settings import PROVIDERS
 from image_telephone.providers.offline import embed
 from image_telephone.providers.openai_client import provider_error
+from image_telephone.providers.registry import provider as registered_provider
 from image_telephone.store.storage import Store
 
 from .config import Endpoint, Tournament
@@ -47,6 +49,9 @@ class PromptEmbeddings:
         return {text: np.asarray(self.cache[keys[text]]) for text in texts}
 
     def _embed(self, endpoint: Endpoint, model: str, texts: list[str]) -> list[list[float]]:
+        if endpoint.provider not in PROVIDERS:  # a registered provider: its own client
+            provider_client = registered_provider(endpoint.provider).connect(endpoint.base_url)
+            return [list(provider_client.embed(text, model).vector) for text in texts]
         client = self.clients.client(endpoint)
         if client is None:
             return [embed(text) for text in texts]

@@ -8,7 +8,7 @@ import image_telephone
 PACKAGE = Path(image_telephone.__file__).parent
 # Lowest first; a module may import its own layer and those below it.
 LAYERS = [
-    {"errors", "redaction", "interrupts", "dataflows", "testing"},
+    {"errors", "redaction", "interrupts", "extras", "import_hooks", "dataflows", "testing"},
     {"providers", "images"},
     {"store"},
     {"game"},

@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from image_telephone.analysis import metrics_frame
-from image_telephone.analysis import plot as plot_result
+from image_telephone.extras import require_extra
 from image_telephone.game import play as game_play
 
 
@@ -16,10 +15,15 @@ class GameResult(game_play.GameResult):
 
     def metrics(self, **options: Any) -> Any:
         """Drift metrics, one row per turn, as a pandas DataFrame (docs/analysis.md)."""
+        from image_telephone.analysis import metrics_frame
+
         return metrics_frame(self, **options)
 
     def plot(self, kind: str = "drift", **options: Any) -> Any:
         """The drift curves ('drift') or the caption path ('path') as a matplotlib Figure."""
+        require_extra("report", "GameResult.plot()", ["matplotlib"])
+        from image_telephone.analysis import plot as plot_result
+
         return plot_result(self, kind, **options)
 
 

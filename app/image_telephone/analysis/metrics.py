@@ -15,11 +15,10 @@ from hamilton import driver
 from image_telephone.analysis import drift
 from image_telephone.store.storage import Store, open_store
 
+from .defaults import DEFAULT_CONVERGENCE_THRESHOLD, DEFAULT_CONVERGENCE_TURNS
 from .reference import Reference, start_reference
 from .run_data import Run, load_run
 
-DEFAULT_CONVERGENCE_THRESHOLD = 0.15
-DEFAULT_CONVERGENCE_TURNS = 3
 METRICS_CSV, METRICS_PARQUET, METRICS_JSON = "metrics.csv", "metrics.parquet", "metrics.json"
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from image_telephone.cli.child_process import run_until_signalled
 from image_telephone.cli.terminal import console
+from image_telephone.extras import require_extra
 from image_telephone.store.storage import DEFAULT_OUT
 
 
@@ -14,20 +15,26 @@ def add_analysis_commands(
     subparsers: argparse._SubParsersAction,
 ) -> dict[str, Callable[[argparse.Namespace], int]]:
     """Adds `report` and `explore` to the command's subparsers and returns their handlers."""
-    from image_telephone.analysis.explorer import DEFAULT_PORT
-    from image_telephone.analysis.metrics import (
+    from image_telephone.analysis.defaults import (
         DEFAULT_CONVERGENCE_THRESHOLD,
         DEFAULT_CONVERGENCE_TURNS,
     )
+    from image_telephone.analysis.explorer import DEFAULT_PORT
 
     report = subparsers.add_parser(
         "report", help="measure a run's drift; write metrics, pictures and an HTML report"
     )
     report.add_argument("run", help="run name (under --runs), or the run's folder")
     report.add_argument(
-        "--runs", help=f"folder or s3://bucket/prefix of runs (default {DEFAULT_OUT}/)"
+        "--runs",
+        help="where the runs are: the --out the run was played with, a folder or "
+        f"s3://bucket/prefix (default {DEFAULT_OUT}/)",
     )
-    report.add_argument("--out", help="where the report and its files go (default: the run)")
+    report.add_argument(
+        "--out",
+        help="where the report and its files go, a folder or s3://bucket/prefix "
+        "(default: the run's own folder)",
+    )
     report.add_argument(
         "--convergence-threshold",
         type=float,
@@ -42,7 +49,12 @@ def add_analysis_commands(
         help=f"settled turns in a row that make convergence (default {DEFAULT_CONVERGENCE_TURNS})",
     )
     explore = subparsers.add_parser("explore", help="browse runs in a Streamlit app on 127.0.0.1")
-    explore.add_argument("runs", nargs="?", default=DEFAULT_OUT, help="folder or s3:// of runs")
+    explore.add_argument(
+        "runs",
+        nargs="?",
+        default=DEFAULT_OUT,
+        help=f"where the runs are: a folder or s3://bucket/prefix (default {DEFAULT_OUT}/)",
+    )
     explore.add_argument("--port", type=int, default=DEFAULT_PORT, help="port on 127.0.0.1")
     for parser in (report, explore):
         parser.add_argument(
@@ -52,6 +64,7 @@ def add_analysis_commands(
 
 
 def _report(args: argparse.Namespace) -> int:
+    require_extra("report", "report")
     from image_telephone.analysis.report import write_report
     from image_telephone.analysis.run_data import run_store
     from image_telephone.store.storage import open_store
@@ -69,6 +82,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _explore(args: argparse.Namespace) -> int:
+    require_extra("explorer", "explore")
     from image_telephone.analysis.explorer import explorer_command
 
     command, environment = explorer_command(args.runs, args.port, args.s3_endpoint)

@@ -7,10 +7,6 @@ from collections.abc import Callable
 
 from image_telephone.cli.terminal import console
 from image_telephone.errors import InputError, StorageError
-from image_telephone.store.chain import check_run, repair_run
-from image_telephone.store.manifest import read_manifest
-from image_telephone.store.run_lock import acquire_run_lock
-from image_telephone.store.storage import open_store, validate_run_name
 
 
 def add_check_commands(
@@ -24,7 +20,7 @@ def add_check_commands(
         "k+1 was painted from caption k, and that every file is the one that was written. "
         "Makes no model call.",
     )
-    check.add_argument("run_name")
+    check.add_argument("run_name", help="the run's name (see `runs`)")
     add_location(check)
     check.add_argument(
         "--repair",
@@ -35,6 +31,11 @@ def add_check_commands(
 
 
 def _check(args: argparse.Namespace) -> int:
+    from image_telephone.store.chain import check_run, repair_run
+    from image_telephone.store.manifest import read_manifest
+    from image_telephone.store.run_lock import acquire_run_lock
+    from image_telephone.store.storage import open_store, validate_run_name
+
     store = open_store(args.out, args.s3_endpoint).child(validate_run_name(args.run_name))
     if read_manifest(store) is None:
         raise InputError(

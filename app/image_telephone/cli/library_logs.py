@@ -28,3 +28,11 @@ def keep_library_logs_off_terminal(log_file: str | Path | None = None) -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
         logger.propagate = False  # the root logger's handler writes to the terminal
+
+
+def show_library_logs() -> None:
+    """-v: Burr's, Hamilton's and the other libraries' records at INFO reach the terminal."""
+    keep_library_logs_off_terminal()  # drops a log file's handlers set up by an earlier call
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    logging.getLogger().setLevel(logging.INFO)

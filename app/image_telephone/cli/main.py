@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from image_telephone import __doc__ as package_doc
-from image_telephone.api import GameResult, play
 from image_telephone.cli.analysis import add_analysis_commands
 from image_telephone.cli.check import add_check_commands
 from image_telephone.cli.child_process import run_until_signalled
+from image_telephone.cli.completion import add_completion_commands
+from image_telephone.cli.epilog import EPILOG
+from image_telephone.cli.global_options import add_global_options, apply_global_options
 from image_telephone.cli.models import add_models_commands
-from image_telephone.cli.progress import CountProgress, TurnProgress, snippet
-from image_telephone.cli.terminal import console
+from image_telephone.cli.progress import CountProgress, TurnProgress
+from image_telephone.cli.runs import add_run_listing_commands
+from image_telephone.cli.terminal import console, data_console
 from image_telephone.cli.tournament import add_tournament_commands
 from image_telephone.errors import InputError, ProviderError, TelephoneError
-from image_telephone.game.play import DEFAULT_PROJECT
+from image_telephone.extras import require_extra
+from image_telephone.game.defaults import DEFAULT_PROJECT
 from image_telephone.game.settings import (
     MODES,
     PROVIDERS,
@@ -31,14 +34,25 @@ from image_telephone.game.settings import (
 )
 from image_telephone.interrupts import exit_code
 from image_telephone.providers.registry import parse_model_id
-from image_telephone.store.chain import check_run
-from image_telephone.store.listing import list_runs
-from image_telephone.store.manifest import read_manifest
-from image_telephone.store.storage import DEFAULT_OUT, open_store, validate_run_name
-from image_telephone.titling import DEFAULT_STOPS, TitleSettings, title_folder
+from image_telephone.store.storage import DEFAULT_OUT
+
+if TYPE_CHECKING:
+    from image_telephone.api import GameResult
 
 DEFAULT_TURNS = 5
 _RESUME_HINT = "; finished turns are saved: run the same command again to resume"
+# What Ctrl-C (or SIGTERM, SIGHUP) means for each command; any other says "interrupted".
+_INTERRUPTED = {
+    "run": "interrupted: finished turns are saved; run the same command to resume",
+    "tournament": "interrupted: finished games are saved; run the same command to resume",
+    "title": "interrupted: the titles written so far are kept; run the same command to go on",
+    "report": "interrupted: the report is not finished; run the same command again",
+    "ui": "interrupted: the Burr UI is stopped",
+    "explore": "interrupted: the explorer is stopped",
+}
+# The command line's Hamilton dataflows use none of Hamilton's extensions (pandas, matplotlib,
+# polars…), which it would otherwise import as soon as it loads: seconds on a full install.
+_HAMILTON_AUTOLOAD = "HAMILTON_AUTOLOAD_EXTENSIONS"
 
 
 def _turns(value: str) -> int:
@@ -113,7 +127,12 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_title_parser(commands: argparse._SubParsersAction) -> None:
-    title = commands.add_parser("title", help="title a collection of artworks")
+    title = commands.add_parser(
+        "title",
+        help="title a collection of artworks",
+        description="Titles every image in a folder; run it again to resume (titled images "
+        "in --out are kept and skipped).",
+    )
     title.add_argument("folder", help="a folder or s3://bucket/prefix of images")
     title.add_argument("--out", default="titles.csv", help="CSV, or .jsonl (default titles.csv)")
     title.add_argument("--context", help="who the titles are for, e.g. 'crypto art, NFT'")
@@ -121,19 +140,31 @@ def _add_title_parser(commands: argparse._SubParsersAction) -> None:
     title.add_argument("--candidates", type=int, default=3, help="titles asked per image (K)")
     title.add_argument("--temperature", type=float, help="0..2; higher is wilder")
     title.add_argument("--max-tokens", type=int, default=16, help="completion limit (default 16)")
-    title.add_argument("--max-words", dest="max_title_words", type=int, default=8)
+    title.add_argument(
+        "--max-words",
+        dest="max_title_words",
+        type=int,
+        default=8,
+        help="candidates longer than this many words are dropped (default 8)",
+    )
     title.add_argument(
         "--stop", action="append", help="stop sequence (repeatable; default: line break)"
     )
-    title.add_argument("--provider", choices=PROVIDERS)
+    title.add_argument(
+        "--provider", choices=PROVIDERS, help="default: openai if OPENAI_API_KEY is set"
+    )
     title.add_argument("--model", help="vision model (openai)")
     title.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
-    title.add_argument("--seed", type=int, default=0)
+    title.add_argument(
+        "--seed", type=int, default=0, help="seed of the model's sampling, plus each image's index"
+    )
     title.add_argument("--concurrency", type=int, default=8, help="images in flight (default 8)")
     title.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)")
 
 
 def _title(args: argparse.Namespace) -> int:
+    from image_telephone.titling import DEFAULT_STOPS, TitleSettings, title_folder
+
     settings = TitleSettings(
         provider=_chosen_provider(args.provider),
         model=args.model,
@@ -174,29 +205,44 @@ def _chosen_provider(provider: str | None) -> str:
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    parser = argparse.ArgumentParser(prog="image-telephone", description=package_doc)
-    commands = parser.add_subparsers(dest="command", required=True)
-    _add_run_parser(commands)
-    show = commands.add_parser("show", help="print the chain of captions of a run")
-    show.add_argument("run_name")
-    _add_location_arguments(show)
-    runs = commands.add_parser("runs", help="list runs with their progress")
-    _add_location_arguments(runs)
-    runs.add_argument(
-        "--check", action="store_true", help="verify each run's chain too (see `check`)"
+    parser = argparse.ArgumentParser(
+        prog="image-telephone",
+        description=package_doc,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run_parser(commands)
+    handlers = add_run_listing_commands(commands, _add_location_arguments)
     _add_title_parser(commands)
-    ui = commands.add_parser("ui", help="start the Burr tracker UI on 127.0.0.1")
-    ui.add_argument("--port", type=int, default=7241)
-    ui.add_argument("--host", default="127.0.0.1", help="0.0.0.0 exposes it to your network")
-    pictures = commands.add_parser("pictures", help="draw the state machine and both DAGs")
-    pictures.add_argument("folder", nargs="?", default="docs/images")
-    return parser, {
-        **add_analysis_commands(commands),
-        **add_tournament_commands(commands),
-        **add_check_commands(commands, _add_location_arguments),
-        **add_models_commands(commands),
-    }
+    ui = commands.add_parser(
+        "ui",
+        help="start the Burr tracker UI (the ui extra) on 127.0.0.1",
+        description="Serves Burr's UI over the local tracker (~/.burr) until Ctrl-C; runs "
+        "played with --track-to s3://… are read with `burr --backend s3` instead.",
+    )
+    ui.add_argument("--port", type=int, default=7241, help="the UI's port (default 7241)")
+    ui.add_argument(
+        "--host", default="127.0.0.1", help="default 127.0.0.1; 0.0.0.0 exposes it to your network"
+    )
+    pictures = commands.add_parser(
+        "pictures",
+        help="draw the state machine and both DAGs (the report extra, and Graphviz's dot)",
+    )
+    pictures.add_argument(
+        "folder", nargs="?", default="docs/images", help="where the PNGs go (default docs/images)"
+    )
+    handlers.update(
+        {
+            **add_analysis_commands(commands),
+            **add_tournament_commands(commands),
+            **add_check_commands(commands, _add_location_arguments),
+            **add_models_commands(commands),
+            **add_completion_commands(commands, parser),
+        }
+    )
+    add_global_options(parser, commands.choices.values())
+    return parser, handlers
 
 
 # --captioner/--painter/--embedder: the settings fields they set, and the model flag they replace.
@@ -263,65 +309,27 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def play(image: str | None = None, **kwargs: Any) -> GameResult:
+    """image_telephone.play, loaded with the first game: the other commands never load the game."""
+    from image_telephone.api import play as play_game
+
+    return play_game(image, **kwargs)
+
+
 def _print_summary(result: GameResult) -> None:
+    from rich.table import Table
+
     table = Table(title=f"run {result.run_name} — {result.location}")
     table.add_column("turn", justify="right")
     table.add_column("image")
     table.add_column("caption", overflow="fold")
     for turn in result.manifest["turns"]:
         table.add_row(str(turn["turn"]), turn["image"], turn["caption"] or "—")
-    Console().print(table)
-
-
-def _show(args: argparse.Namespace) -> int:
-    store = open_store(args.out, args.s3_endpoint).child(validate_run_name(args.run_name))
-    manifest = read_manifest(store)
-    if manifest is None:
-        raise InputError(
-            f"run {args.run_name!r}: not found in {args.out}; check the name and --out"
-        )
-    out = Console()
-    start = manifest["start"]
-    out.print(
-        f"[bold]{manifest['run_name']}[/] — {manifest['status']}, "
-        f"{manifest['turns_done']}/{manifest['turns_planned']} turns, start {start['kind']}: "
-        f"{start['value']}"
-    )
-    for turn in manifest["turns"]:
-        if turn["caption"] is not None:
-            out.print(f"{turn['turn']:>3}  {turn['caption']}", highlight=False)
-    return 0
-
-
-def _runs(args: argparse.Namespace) -> int:
-    root = open_store(args.out, args.s3_endpoint)
-    summaries = list_runs(root)
-    if not summaries:
-        console.print(f"no runs in {args.out}")
-        return 0
-    table = Table(title=f"runs in {args.out}")
-    columns = ["run", "status", "turns", "provider", "start", "updated (UTC)"]
-    for column in columns + (["chain"] if args.check else []):
-        table.add_column(column, overflow="fold")
-    for run in summaries:
-        status = f"{run.status}: {run.failure}" if run.failure else run.status
-        row = [
-            run.name,
-            status,
-            f"{run.turns_done}/{run.turns_planned}",
-            run.provider,
-            snippet(run.start, 50),
-            run.updated_at[:19].replace("T", " "),
-        ]
-        if args.check:
-            report = check_run(root.child(run.name))
-            row.append("intact" if report.intact else f"broken at turn {report.broken_turn}")
-        table.add_row(*row)
-    Console().print(table)
-    return 0
+    data_console().print(table)
 
 
 def _ui(args: argparse.Namespace) -> int:
+    require_extra("ui", "ui")
     console.print(
         f"Burr UI: http://{args.host}:{args.port} (project {DEFAULT_PROJECT}); Ctrl-C stops"
     )
@@ -340,6 +348,7 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def _pictures(args: argparse.Namespace) -> int:
+    require_extra("report", "pictures", ["graphviz"])
     from image_telephone.analysis.diagrams import draw_pictures
 
     for path in draw_pictures(args.folder):
@@ -349,30 +358,26 @@ def _pictures(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the image-telephone command; returns the exit code."""
-    from image_telephone.cli.library_logs import keep_library_logs_off_terminal
-
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    keep_library_logs_off_terminal()  # Burr's and Hamilton's banners: we report errors ourselves
-    parser, analysis_handlers = _parser()
+    if argv is None:  # the command itself, not a caller in its own process
+        os.environ.setdefault(_HAMILTON_AUTOLOAD, "0")
+    parser, handlers = _parser()
     args = parser.parse_args(argv)
-    handlers = {
-        "run": _run,
-        "show": _show,
-        "runs": _runs,
-        "title": _title,
-        "ui": _ui,
-        "pictures": _pictures,
-        **analysis_handlers,
-    }
+    apply_global_options(args)
+    handlers.update(run=_run, title=_title, ui=_ui, pictures=_pictures)
     try:
         return handlers[args.command](args)
     except TelephoneError as error:
-        hint = _RESUME_HINT if isinstance(error, ProviderError) else ""
+        hint = _RESUME_HINT if isinstance(error, ProviderError) and args.command == "run" else ""
+        console.quiet = False  # -q keeps errors
         console.print(f"[red]error:[/] {escape(str(error))}{hint}", highlight=False, soft_wrap=True)
         return error.exit_code
     except KeyboardInterrupt as interrupt:
-        console.print("interrupted: finished turns are saved; run the same command to resume")
+        console.quiet = False
+        console.print(_INTERRUPTED.get(args.command, "interrupted"), highlight=False)
         return exit_code(interrupt)
+    except BrokenPipeError:  # the reader went away (| head): no traceback, nothing more to write
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # as if killed by SIGPIPE, like other commands in a pipeline
 
 
 if __name__ == "__main__":

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:  # rich.progress loads with the first bar, the game with the first game
+    from rich.console import Console
+    from rich.progress import ProgressColumn
 
-from image_telephone.game.hooks import TurnEvent
+    from image_telephone.game.hooks import TurnEvent
 
 SNIPPET_LENGTH = 60
 _Bar = TypeVar("_Bar", bound="_LiveBar")
@@ -30,6 +24,14 @@ class _LiveBar:
     """A rich bar that appears with the first update, so early errors print alone."""
 
     def __init__(self, console: Console, label: str, detail: ProgressColumn, **fields: Any):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.progress = Progress(
             TextColumn(label),
             MofNCompleteColumn(),
@@ -55,6 +57,8 @@ class TurnProgress(_LiveBar):
     """A game's bar, fed by ProgressHook's TurnEvents."""
 
     def __init__(self, console: Console, turns: int):
+        from rich.progress import TextColumn
+
         detail = TextColumn("{task.fields[step]:<10} {task.fields[caption]}")
         super().__init__(console, "turn", detail, step="start", caption="")
         self.progress.update(self.task, total=turns)
@@ -73,6 +77,8 @@ class CountProgress(_LiveBar):
     """A bar over counted items (e.g. images titled), showing the latest result."""
 
     def __init__(self, console: Console, label: str):
+        from rich.progress import TextColumn
+
         super().__init__(console, label, TextColumn("{task.fields[latest]}"), latest="")
 
     def update(self, done: int, total: int, latest: str | None) -> None:

@@ -7,10 +7,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
-from image_telephone.cli.terminal import console
+from image_telephone.cli.terminal import console, data_console
+from image_telephone.extras import require_extra
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +92,9 @@ def add_tournament_commands(
 
 
 def _tournament(args: argparse.Namespace) -> int:
+    require_extra("report", "tournament")  # its results: tables, plots; before any game is paid
+    if args.fiftyone:
+        require_extra("fiftyone", "tournament --fiftyone")
     from image_telephone.errors import InputError
     from image_telephone.tournament import (
         ProcessExecutor,
@@ -152,6 +153,8 @@ def _tournament(args: argparse.Namespace) -> int:
 
 
 def _print_pairs(pairs: pd.DataFrame) -> None:
+    from rich.table import Table
+
     table = Table(title="pairs, closest to the start first (mean cosine distance)")
     for column in ("rank", "captioner", "painter", "mean", "final", "cost $"):
         table.add_column(column)
@@ -164,4 +167,4 @@ def _print_pairs(pairs: pd.DataFrame) -> None:
             f"{row.final_distance_to_start:.3f}",
             f"{row.cost_usd:.4f}",
         )
-    Console().print(table)
+    data_console().print(table)

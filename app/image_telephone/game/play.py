@@ -19,6 +19,7 @@ from burr.core import Application
 from image_telephone.errors import InputError, RunConflictError, StorageError, TelephoneError
 from image_telephone.game.actions import entrypoint, game_builder, initial_state
 from image_telephone.game.channel import Channel
+from image_telephone.game.defaults import DEFAULT_PROJECT
 from image_telephone.game.hooks import CommitHook, FlushHook, ProgressHook, TurnEvent
 from image_telephone.game.settings import GameSettings, default_provider
 from image_telephone.game.tracking import for_run, make_tracker
@@ -40,8 +41,6 @@ from image_telephone.store.storage import DEFAULT_OUT, Store, open_store, valida
 from image_telephone.store.uploads import PipelinedStore
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_PROJECT = "image-telephone"
 
 
 @dataclasses.dataclass(frozen=True)

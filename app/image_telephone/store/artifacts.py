@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from burr.core import serde
+
+from image_telephone.import_hooks import after_import
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +41,6 @@ class Artifact:
 SERDE_STORE = "image_telephone_store"
 
 
-@serde.serialize.register(Artifact)
 def _serialize_artifact(value: Artifact, **kwargs: Any) -> dict[str, Any]:
     # The tracker logs action results: it gets the key, size and address, not the bytes.
     record: dict[str, Any] = {
@@ -53,6 +53,14 @@ def _serialize_artifact(value: Artifact, **kwargs: Any) -> dict[str, Any]:
     if store is not None:
         record["uri"] = artifact_uri(store.uri(value.key))
     return record
+
+
+def _register_serializer(serde: Any) -> None:
+    serde.serialize.register(Artifact)(_serialize_artifact)
+
+
+# Registered once Burr loads, wherever from: reading a run (`runs`, `show`) need not load Burr.
+after_import("burr.core.serde", _register_serializer)
 
 
 def artifact_uri(location: str) -> str:

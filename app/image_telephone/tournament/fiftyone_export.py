@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from image_telephone.errors import InputError
+from image_telephone.extras import require_extra
 
 DEFAULT_SLICE = "turn_000"
 # Table columns whose names FiftyOne keeps for its own fields.
@@ -39,12 +40,9 @@ def fiftyone_samples(turns: pd.DataFrame) -> list[dict[str, Any]]:
 
 def export_to_fiftyone(turns: pd.DataFrame, dataset_name: str, overwrite: bool = True) -> Any:
     """Creates (or replaces) the persistent FiftyOne dataset dataset_name and returns it."""
-    try:
-        import fiftyone as fo
-    except ImportError:
-        raise InputError(
-            "--fiftyone: FiftyOne is not installed; pip install 'image-telephone[fiftyone]'"
-        ) from None
+    require_extra("fiftyone", "--fiftyone")
+    import fiftyone as fo
+
     if fo.dataset_exists(dataset_name):
         if not overwrite:
             raise InputError(f"FiftyOne dataset {dataset_name!r} exists; choose another name")

@@ -69,7 +69,8 @@ def _add_location_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         default=DEFAULT_OUT,
-        help=f"a folder or s3://bucket/prefix (default {DEFAULT_OUT}/)",
+        help=f"where the runs live, a folder or s3://bucket/prefix (default {DEFAULT_OUT}/); "
+        "report and explore take it as --runs and RUNS",
     )
     parser.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)")
 

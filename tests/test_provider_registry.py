@@ -49,7 +49,8 @@ def test_the_built_ins_register_through_the_entry_point_group():
     assert not registry.provider("offline").needs_key
 
 
-def test_a_third_party_provider_is_listed_with_its_roles_models_and_key(acme, capsys):
+def test_a_third_party_provider_is_listed_with_its_roles_models_and_key(acme, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # one line per row, however narrow the terminal
     assert acme.models_for("painter").default == "acme-paint-1"
     with pytest.raises(InputError, match="has no captioner; it serves painter"):
         acme.models_for("captioner")
@@ -75,3 +76,16 @@ def test_default_models_come_from_the_declaration_then_the_environment(monkeypat
     assert GameSettings(provider="openai").resolved().embeddings_model == "text-embedding-3-large"
     named = GameSettings(provider="openai", embeddings_model="my-embedder").resolved()
     assert named.embeddings_model == "my-embedder"
+
+
+def test_an_option_only_some_providers_take_is_checked_against_the_role_s_provider(
+    capsys, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "300")
+    assert GameSettings(provider="openai", quality="low").quality == "low"
+    with pytest.raises(InputError, match="offline's painter does not take it"):
+        GameSettings(provider="openai", image_provider="offline", quality="low")
+    with pytest.raises(InputError, match="takes auto, low, medium, high, standard, hd"):
+        GameSettings(provider="openai", quality="ultra")
+    assert main(["models"]) == 0
+    assert "quality" in capsys.readouterr().out

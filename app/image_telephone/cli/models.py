@@ -28,7 +28,7 @@ def add_models_commands(
 
 def _models(args: argparse.Namespace) -> int:
     table = Table(title="providers")
-    for column in ("provider", "role", "default model", "other known models", "key"):
+    for column in ("provider", "role", "default model", "other known models", "options", "key"):
         table.add_column(column, overflow="fold")
     for name, spec in providers().items():
         if spec.key_env is None:
@@ -38,6 +38,11 @@ def _models(args: argparse.Namespace) -> int:
         for role, models in spec.roles.items():
             default = models.default + (f" [${models.env}]" if models.env else "")
             others = ", ".join(m for m in models.known if m != models.default)
-            table.add_row(name, role, default, others, key)
+            options = "; ".join(
+                f"{option}: {declared.help}"
+                for option, declared in spec.options.items()
+                if declared.role == role
+            )
+            table.add_row(name, role, default, others, options, key)
     Console().print(table)
     return 0

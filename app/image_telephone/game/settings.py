@@ -65,10 +65,19 @@ def _knob(
     role: str | None = None,
     inputs: tuple[str, ...] = (),
     kind: type = str,
+    provider_option: str | None = None,
 ) -> Any:
     """A setting declared once: its default, its flag and help, the role whose knob it is
-    (caption or image) and the dataflows it is an input of (caption, generate, rewrite)."""
-    metadata = {"flag": flag, "help": help, "role": role, "inputs": inputs, "kind": kind}
+    (caption or image), the dataflows it is an input of (caption, generate, rewrite), and the
+    provider role whose declared options it must be among (None: every provider takes it)."""
+    metadata = {
+        "flag": flag,
+        "help": help,
+        "role": role,
+        "inputs": inputs,
+        "kind": kind,
+        "provider_option": provider_option,
+    }
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -146,9 +155,10 @@ class GameSettings:
     quality: str | None = _knob(
         None,
         "--quality",
-        "image quality (openai models that take it)",
+        "image quality, for a painter that takes it (see `image-telephone models`)",
         role="image",
         inputs=("generate",),
+        provider_option="painter",
     )
     seed: int = _knob(0, "--seed", "seed for everything random (default 0)", kind=int)
     base_url: str | None = None
@@ -185,6 +195,11 @@ class GameSettings:
             chosen = getattr(self, name) or self.provider
             registered_provider(chosen).models_for(role)  # it must serve the role
             object.__setattr__(self, name, chosen)
+        for knob in knobs():
+            role, value = knob.metadata["provider_option"], getattr(self, knob.name)
+            if role is not None and value is not None:
+                provider = self.role_providers()[role]
+                registered_provider(provider).check_option(role, knob.name, value)
         builtin_only = [
             flag
             for flag, provider_field, value in _ROLE_OPTIONS

@@ -4,7 +4,7 @@ hub's users find them too), the environment variables of its models, key and end
 from __future__ import annotations
 
 from image_telephone.dataflows import caption_images, generate_images, rewrite_captions
-from image_telephone.providers.registry import ProviderSpec, RoleModels
+from image_telephone.providers.registry import ProviderOption, ProviderSpec, RoleModels
 
 SPEC = ProviderSpec(
     name="openai",
@@ -32,4 +32,11 @@ SPEC = ProviderSpec(
     },
     key_env="OPENAI_API_KEY",
     base_url_env="OPENAI_BASE_URL",
+    options={
+        "quality": ProviderOption(
+            "painter",
+            "image quality: low/medium/high/auto (GPT Image), standard/hd (DALL·E 3)",
+            ("auto", "low", "medium", "high", "standard", "hd"),
+        )
+    },
 )

@@ -34,6 +34,23 @@ class RoleModels:
 
 
 @dataclasses.dataclass(frozen=True)
+class ProviderOption:
+    """A setting only some providers take (e.g. an image quality), for one role: its help and
+    the values it accepts (any, when there are no choices)."""
+
+    role: str
+    help: str
+    choices: tuple[str, ...] = ()
+
+    def check(self, provider: str, name: str, value: Any) -> None:
+        """Raises an InputError when value is not one of the choices."""
+        if self.choices and value not in self.choices:
+            raise InputError(
+                f"{name} {value!r}: {provider}'s {self.role} takes {', '.join(self.choices)}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
 class ProviderSpec:
     """What a provider declares: its name, the roles it serves with their models, and the
     environment variables of its key and endpoint (None where it needs none)."""
@@ -47,6 +64,8 @@ class ProviderSpec:
     # its default) and the environment. The built-ins have none: the dataflows' openai and
     # offline variants call them; every other provider plays through its client.
     connect: Callable[[str | None], Any] | None = None
+    # Settings this provider takes beyond every provider's knobs, by GameSettings field name.
+    options: Mapping[str, ProviderOption] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLES)
@@ -60,6 +79,16 @@ class ProviderSpec:
                 f"provider {self.name!r} has no {role}; it serves {', '.join(self.roles)}"
             )
         return self.roles[role]
+
+    def check_option(self, role: str, name: str, value: Any) -> None:
+        """Refuses an option this provider's role does not take, or a value it does not accept."""
+        option = self.options.get(name)
+        if option is None or option.role != role:
+            raise InputError(
+                f"{name}: {self.name}'s {role} does not take it; drop it or choose a {role} "
+                "that does (`image-telephone models`)"
+            )
+        option.check(self.name, name, value)
 
     @property
     def needs_key(self) -> bool:

@@ -116,10 +116,18 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
             help=meta["help"],
         )
     run.add_argument("--base-url", help="OpenAI-compatible server URL (or $OPENAI_BASE_URL)")
-    run.add_argument("--run-name", help="name of the run folder (default: time and provider)")
+    run.add_argument(
+        "--run-name",
+        help="name of the run folder (default: the start's words, the providers and a hash of "
+        "the start and settings, so the same command resumes the same run)",
+    )
     _add_location_arguments(run)
     run.add_argument("--fork", action="store_true", help="continue a saved run with new settings")
-    run.add_argument("--project", default=DEFAULT_PROJECT, help="Burr tracker project name")
+    run.add_argument(
+        "--project",
+        default=DEFAULT_PROJECT,
+        help=f"Burr tracker project name (default {DEFAULT_PROJECT})",
+    )
     tracking = run.add_mutually_exclusive_group()
     tracking.add_argument(
         "--no-tracker", action="store_true", help="do not log to the Burr tracker"

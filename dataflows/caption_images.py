@@ -338,6 +338,11 @@ def fitted_image(
             return _reencoded(image, image_mime_type, max_image_side)
 
 
+def processed_image_url(image_data_uri: str) -> str:
+    """The image as the model receives it (the original elijahbenizzy dataflow's name)."""
+    return image_data_uri
+
+
 def image_data_uri(fitted_image: bytes) -> str:
     """The fitted image as a base64 data URI whose MIME type matches its bytes."""
     mime = _sniff_image_type(fitted_image)
@@ -612,17 +617,25 @@ def caption_metadata(
     image_url: str,
     generated_caption: str,
     caption_prompt: str,
-    caption_completion: dict,
     caption_model: str,
-    provider: str,
+    provider: str = "openai",
 ) -> dict:
-    """What was asked, of which model, and what it answered (never the client or its key)."""
+    """What was asked of which model and what it answered (never the client or its key); with
+    generated_caption overridden no model is called for it, as in the original dataflow."""
+    shown = image_url if not image_url.startswith("data:") else "data:…"
     return {
-        "image_url": image_url if not image_url.startswith("data:") else "data:…",
+        "image_url": shown,
+        "original_image_url": shown,  # the original elijahbenizzy dataflow's name
         "generated_caption": generated_caption,
         "caption_prompt": caption_prompt,
         "provider": provider,
         "caption_model": caption_model,
+    }
+
+
+def completion_metadata(caption_completion: dict) -> dict:
+    """How the caption was made: parameters sent, what was changed for the model, usage, time."""
+    return {
         "caption_parameters": caption_completion["parameters"],
         "parameter_notes": caption_completion["parameter_notes"],
         "usage": caption_completion["usage"],
@@ -636,9 +649,11 @@ def metadata(
     embeddings_metadata: dict | None = None,
     additional_metadata: dict | None = None,
 ) -> dict:
-    """Caption metadata merged with embeddings and extras, stamped with the UTC time."""
+    """Caption metadata merged with embeddings and extras (pass completion_metadata there to
+    keep how the caption was made), stamped with the UTC time."""
     out = dict(caption_metadata)
     out.update(embeddings_metadata or {})
     out.update(additional_metadata or {})
-    out["created_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    out["created_at"] = out["execution_time"] = now  # the latter: the original dataflow's name
     return out

@@ -227,7 +227,7 @@ class Channel:
         """The caption's metadata and embedding, reusing the caption DAG with overrides."""
         try:
             result = self.analyze_driver.execute(
-                ["metadata"],
+                ["metadata", "completion_metadata"],
                 inputs={**self.analyze_inputs, "image_url": image_url},
                 overrides={
                     **self.caption_overrides,
@@ -242,6 +242,7 @@ class Channel:
         # The metadata node names the provider of its config, the embedder's: set both.
         return {
             **result["metadata"],
+            **result["completion_metadata"],
             "provider": roles["captioner"],
             "embeddings_provider": roles["embedder"],
         }

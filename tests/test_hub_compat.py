@@ -33,3 +33,26 @@ def test_processed_image_url_is_the_image_as_the_model_receives_it(start_image):
     dr = driver.Builder().with_config({"provider": "offline"}).with_modules(caption_images).build()
     result = dr.execute(["processed_image_url"], inputs={"image_url": str(start_image)})
     assert result["processed_image_url"].startswith("data:image/png;base64,")
+
+
+def test_with_no_config_and_no_client_the_dataflows_are_openai_s(
+    openai_server, start_image, monkeypatch
+):
+    from image_telephone.dataflows import generate_images
+
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    caption = driver.Builder().with_config({"include_embeddings": True})
+    caption = caption.with_modules(caption_images).build()
+    result = caption.execute(
+        ["generated_caption", "metadata"], inputs={"image_url": str(start_image)}
+    )
+    assert result["generated_caption"] and result["metadata"]["caption_embeddings"]
+    paint = driver.Builder().with_config({}).with_modules(generate_images).build()
+    image = paint.execute(["generated_image"], inputs={"image_generation_prompt": "a red kite"})
+    assert image["generated_image"]
+    assert [r.path.rsplit("/", 1)[-1] for r in openai_server.requests] == [
+        "completions",
+        "embeddings",
+        "generations",
+    ]

@@ -15,6 +15,7 @@ import base64
 import binascii
 import contextlib
 import datetime
+import functools
 import io
 import logging
 import os
@@ -38,6 +39,17 @@ with contrib.catch_import_errors(__name__, __file__, logger):
 
 # --- END IMPORT SECTION
 # --- START HAMILTON DATAFLOW
+# With no config at all the dataflow is OpenAI's, as the original elijahbenizzy one was.
+_OPENAI = ["openai", None]
+
+
+@functools.cache
+def _default_openai_client() -> Any:
+    """openai.OpenAI() from the environment, built once: for callers who pass no client."""
+    return openai.OpenAI()
+
+
+
 DEFAULT_OPENAI_CAPTION_MODEL = "gpt-4.1-mini"
 DEFAULT_OPENAI_EMBEDDINGS_MODEL = "text-embedding-3-small"
 CAPTION_MODEL_ENV = "IMAGE_TELEPHONE_CAPTION_MODEL"
@@ -219,7 +231,7 @@ def image_mime_type(image_bytes: bytes, image_url: str) -> str:
     return mime
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def max_image_side__openai() -> int:
     """The longest side, in pixels, worth sending to OpenAI vision models."""
     return OPENAI_MAX_IMAGE_SIDE
@@ -372,7 +384,7 @@ def caption_prompt(
     return " ".join(parts)
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def caption_model__openai(model: str | None = None) -> str:
     """The vision model: the model input, else $IMAGE_TELEPHONE_CAPTION_MODEL, else the default."""
     return model or os.environ.get(CAPTION_MODEL_ENV) or DEFAULT_OPENAI_CAPTION_MODEL
@@ -447,19 +459,20 @@ def _chat_completion(
     the one place that knows what reasoning models take (rewrite_captions uses it too)."""
     for _attempt in range(4):
         try:
-            return openai_client.chat.completions.create(model=model, messages=messages, **params)
+            client = openai_client or _default_openai_client()
+            return client.chat.completions.create(model=model, messages=messages, **params)
         except openai.BadRequestError as error:
             if not _adapt_to_rejection(error, params, model, notes):
                 raise
     raise RuntimeError(f"{model}: the server rejected every parameter combination")
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def caption_completion__openai(
     image_data_uri: str,
     caption_prompt: str,
-    openai_client: Any,
     caption_model: str,
+    openai_client: Any = None,
     max_tokens: int = 300,
     temperature: float | None = None,
     stop: list[str] | None = None,
@@ -562,7 +575,7 @@ def generated_caption(caption_completion: dict) -> str:
     return caption_completion["text"]
 
 
-@config.when(provider="openai", include_embeddings=True)
+@config.when_in(provider=_OPENAI, include_embeddings=[True])
 def embedding_model__openai(embeddings_model: str | None = None) -> str:
     """The embeddings model: the input, else $IMAGE_TELEPHONE_EMBEDDINGS_MODEL, else default."""
     return (
@@ -578,12 +591,13 @@ def embedding_model__offline() -> str:
     return EMBED_MODEL
 
 
-@config.when(provider="openai", include_embeddings=True)
+@config.when_in(provider=_OPENAI, include_embeddings=[True])
 def caption_embeddings__openai(
-    generated_caption: str, openai_client: Any, embedding_model: str
+    generated_caption: str, embedding_model: str, openai_client: Any = None
 ) -> list[float]:
     """The caption's embedding vector from the OpenAI embeddings API."""
-    response = openai_client.embeddings.create(input=[generated_caption], model=embedding_model)
+    client = openai_client or _default_openai_client()
+    response = client.embeddings.create(input=[generated_caption], model=embedding_model)
     return list(response.data[0].embedding)
 
 

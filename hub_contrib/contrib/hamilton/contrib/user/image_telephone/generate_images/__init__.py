@@ -12,6 +12,7 @@ or ``{"provider": "offline"}`` (the built-in deterministic sketcher of ``image-t
 # --- START IMPORT SECTION
 import base64
 import datetime
+import functools
 import io
 import logging
 import os
@@ -30,6 +31,16 @@ with contrib.catch_import_errors(__name__, __file__, logger):
 
 # --- END IMPORT SECTION
 # --- START HAMILTON DATAFLOW
+# With no config at all the dataflow is OpenAI's, as the original elijahbenizzy one was.
+_OPENAI = ["openai", None]
+
+
+@functools.cache
+def _default_openai_client() -> Any:
+    """openai.OpenAI() from the environment, built once: for callers who pass no client."""
+    return openai.OpenAI()
+
+
 DEFAULT_OPENAI_IMAGE_MODEL = "gpt-image-2"
 FALLBACK_OPENAI_IMAGE_MODEL = "gpt-image-1"
 IMAGE_MODEL_ENV = "IMAGE_TELEPHONE_IMAGE_MODEL"
@@ -63,13 +74,13 @@ def image_prompt(
     return ", ".join([prompt.rstrip(" ."), *style_modifiers]) if style_modifiers else prompt
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def image_model__openai(model: str | None = None) -> str:
     """The image model: the model input, else $IMAGE_TELEPHONE_IMAGE_MODEL, else the default."""
     return model or os.environ.get(IMAGE_MODEL_ENV) or DEFAULT_OPENAI_IMAGE_MODEL
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def image_model_fallback__openai(model: str | None = None) -> str | None:
     """The model to use if the default image model is missing: none for a model someone named."""
     return None if model or os.environ.get(IMAGE_MODEL_ENV) else FALLBACK_OPENAI_IMAGE_MODEL
@@ -83,7 +94,7 @@ def image_model__offline() -> str:
     return SKETCH_MODEL
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def image_size__openai(size: str | None = None) -> str:
     """The requested size, WIDTHxHEIGHT (default 1024x1024)."""
     return size or DEFAULT_OPENAI_SIZE
@@ -141,23 +152,25 @@ def _model_is_missing(error: Any) -> bool:
     )
 
 
-@config.when(provider="openai")
+@config.when_in(provider=_OPENAI)
 def image_generation__openai(
     image_prompt: str,
-    openai_client: Any,
     image_model: str,
     image_size: str,
     image_model_fallback: str | None,
+    openai_client: Any = None,
     quality: str | None = None,
     init_image: bytes | None = None,
 ) -> dict:
     """The images API's answer: PNG bytes, revised prompt, usage, latency, the model used.
 
     With an init_image (PNG bytes) the images edit endpoint paints the prompt onto it."""
+    client = openai_client or _default_openai_client()
+
     def ask(request: dict[str, Any]) -> Any:
         if init_image is None:
-            return openai_client.images.generate(**request)
-        return openai_client.images.edit(image=("start.png", init_image, "image/png"), **request)
+            return client.images.generate(**request)
+        return client.images.edit(image=("start.png", init_image, "image/png"), **request)
 
     request = _image_request(image_model, image_prompt, image_size, quality)
     started = time.perf_counter()

@@ -28,6 +28,7 @@ def _default_openai_client() -> Any:
 
 
 DEFAULT_OPENAI_IMAGE_MODEL = "gpt-image-2"
+ORIGINAL_IMAGE_MODEL = "dall-e-3"  # the elijahbenizzy dataflow's, used when no config is given
 FALLBACK_OPENAI_IMAGE_MODEL = "gpt-image-1"
 IMAGE_MODEL_ENV = "IMAGE_TELEPHONE_IMAGE_MODEL"
 DEFAULT_OPENAI_SIZE = "1024x1024"
@@ -60,13 +61,27 @@ def image_prompt(
     return ", ".join([prompt.rstrip(" ."), *style_modifiers]) if style_modifiers else prompt
 
 
-@config.when_in(provider=_OPENAI)
+@config.when(provider="openai")
 def image_model__openai(model: str | None = None) -> str:
     """The image model: the model input, else $IMAGE_TELEPHONE_IMAGE_MODEL, else the default."""
     return model or os.environ.get(IMAGE_MODEL_ENV) or DEFAULT_OPENAI_IMAGE_MODEL
 
 
-@config.when_in(provider=_OPENAI)
+@config.when(provider=None)
+def image_model__original(model: str | None = None) -> str:
+    """With no config, the original dataflow's model (DALL·E 3, which OpenAI-compatible servers
+    still serve; OpenAI has retired it), unless a model is named."""
+    return model or os.environ.get(IMAGE_MODEL_ENV) or ORIGINAL_IMAGE_MODEL
+
+
+@config.when(provider=None)
+def image_response_format__original() -> str:
+    """With no config, ask for a URL as the original did (generated_image is that URL); the
+    bytes are fetched at once all the same (generated_image_png)."""
+    return "url"
+
+
+@config.when(provider="openai")
 def image_model_fallback__openai(model: str | None = None) -> str | None:
     """The model to use if the default image model is missing: none for a model someone named."""
     return None if model or os.environ.get(IMAGE_MODEL_ENV) else FALLBACK_OPENAI_IMAGE_MODEL
@@ -126,13 +141,15 @@ def _blend(png: bytes, init_image: bytes) -> bytes:
         return out.getvalue()
 
 
-def _image_request(model: str, prompt: str, size: str, quality: str | None) -> dict[str, Any]:
+def _image_request(
+    model: str, prompt: str, size: str, quality: str | None, response_format: str
+) -> dict[str, Any]:
     """Images API arguments: GPT Image models always answer base64; others must be asked."""
     request: dict[str, Any] = {"model": model, "prompt": prompt, "size": size, "n": 1}
     if quality:
         request["quality"] = quality
     if not model.startswith("gpt-image"):
-        request["response_format"] = "b64_json"
+        request["response_format"] = response_format
     return request
 
 
@@ -147,7 +164,8 @@ def image_generation__openai(
     image_prompt: str,
     image_model: str,
     image_size: str,
-    image_model_fallback: str | None,
+    image_model_fallback: str | None = None,
+    image_response_format: str = "b64_json",
     openai_client: Any = None,
     quality: str | None = None,
     init_image: bytes | None = None,
@@ -164,7 +182,7 @@ def image_generation__openai(
             return client.images.generate(**request)
         return client.images.edit(image=("start.png", init_image, "image/png"), **request)
 
-    request = _image_request(image_model, image_prompt, image_size, quality)
+    request = _image_request(image_model, image_prompt, image_size, quality, image_response_format)
     started = time.perf_counter()
     notes: list[str] = []
     try:
@@ -173,12 +191,14 @@ def image_generation__openai(
         if image_model_fallback is None or not _model_is_missing(error):
             raise
         notes.append(f"{image_model} not available; fell back to {image_model_fallback}")
-        request = _image_request(image_model_fallback, image_prompt, image_size, quality)
+        request = _image_request(
+            image_model_fallback, image_prompt, image_size, quality, image_response_format
+        )
         response = ask(request)
     image = response.data[0]
     if image.b64_json:
         data = base64.b64decode(image.b64_json)
-    else:  # a server that ignored response_format: fetch the URL now, before it expires
+    else:  # a URL (asked for, or the server's choice): fetch the bytes now, before it expires
         import requests
 
         fetched = requests.get(image.url, timeout=60)
@@ -187,6 +207,7 @@ def image_generation__openai(
     usage = getattr(response, "usage", None)
     return {
         "png": _as_png(data),
+        "url": image.url if not image.b64_json else None,
         "revised_prompt": getattr(image, "revised_prompt", None),
         "usage": usage.model_dump() if usage is not None else None,
         "latency_s": round(time.perf_counter() - started, 4),
@@ -247,9 +268,18 @@ def image_generation__registered(
     return {**painting.as_dict(), "png": _as_png(painting.png)}
 
 
-def generated_image(image_generation: dict) -> bytes:
-    """The generated picture as PNG bytes."""
+def generated_image_png(image_generation: dict) -> bytes:
+    """The painted image as PNG bytes: durable, what a run stores."""
     return image_generation["png"]
+
+
+def generated_image(image_generation: dict) -> str:
+    """Where the painted image is, as the original dataflow said: the URL the server answered
+    with (it expires), else a data: URI of the PNG."""
+    url = image_generation.get("url")
+    if url:
+        return url
+    return "data:image/png;base64," + base64.b64encode(image_generation["png"]).decode("ascii")
 
 
 def metadata(image_prompt: str, image_generation: dict, provider: str) -> dict:

@@ -75,9 +75,13 @@ DATAFLOWS = (
             "image_generation_prompt": '"a lighthouse at dusk"',
             "openai_client": "openai.OpenAI()",
         },
-        example_outputs=("generated_image", "metadata"),
+        example_outputs=("generated_image_png", "metadata"),
         limitations=(
-            "The result is PNG bytes, never a hosted URL (those expire); store them yourself.",
+            "`generated_image_png` is the PNG's bytes, fetched at once (hosted URLs expire): "
+            "store them yourself. `generated_image` keeps the original elijahbenizzy meaning, "
+            "where the image is: the server's URL when it gave one, else a data: URI. With no "
+            "config the model is the original's, DALL·E 3 (served by OpenAI-compatible servers; "
+            "OpenAI has retired it), asked for a URL.",
             "Only the default model falls back (to `gpt-image-1`) when the server lacks it; a "
             "model you name is never swapped.",
             "The offline sketcher is a built-in demonstration model that paints colour words, "

@@ -82,7 +82,7 @@ def test_every_valid_config_runs_from_the_hub_module(name, line, hub_modules, st
         assert result["generated_caption"].strip()
         assert result["metadata"]["generated_caption"] == result["generated_caption"]
     else:
-        assert result["generated_image"].startswith(PNG_MAGIC)
+        assert result["generated_image_png"].startswith(PNG_MAGIC)
     if config.get("include_embeddings"):
         assert len(result["caption_embeddings"]) > 0
         assert result["metadata"]["embeddings_model"]
@@ -136,8 +136,8 @@ import caption_images, generate_images
 
 client = openai.OpenAI(base_url=sys.argv[2], api_key="test", max_retries=0)
 dr = driver.Builder().with_config({"provider": "openai"}).with_modules(generate_images).build()
-png = dr.execute(["generated_image"], inputs={"image_generation_prompt": "a kite",
-                                              "openai_client": client})["generated_image"]
+png = dr.execute(["generated_image_png"], inputs={"image_generation_prompt": "a kite",
+                                              "openai_client": client})["generated_image_png"]
 config = {"provider": "openai", "include_embeddings": True}
 dr = driver.Builder().with_config(config).with_modules(caption_images).build()
 import base64

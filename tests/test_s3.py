@@ -231,17 +231,21 @@ def test_hamilton_savers_write_images_and_json_to_s3_and_files(bucket, tmp_path)
         driver.Builder().with_config({"provider": "offline"}).with_modules(generate_images).build()
     )
     materializers = [
-        to.image_s3(id="png_s3", dependencies=["generated_image"], uri=f"s3://{name}/out/a.png"),
+        to.image_s3(
+            id="png_s3", dependencies=["generated_image_png"], uri=f"s3://{name}/out/a.png"
+        ),
         to.json_s3(id="meta_s3", dependencies=["metadata"], uri=f"s3://{name}/out/a.json"),
-        to.image_file(id="png_file", dependencies=["generated_image"], uri=str(tmp_path / "a.png")),
+        to.image_file(
+            id="png_file", dependencies=["generated_image_png"], uri=str(tmp_path / "a.png")
+        ),
         to.json_file(id="meta_file", dependencies=["metadata"], uri=str(tmp_path / "a.json")),
     ]
     saved, results = painter.materialize(
         *materializers,
-        additional_vars=["generated_image"],
+        additional_vars=["generated_image_png"],
         inputs={"image_generation_prompt": "a pink star"},
     )
-    png = results["generated_image"]
+    png = results["generated_image_png"]
     assert client.get_object(Bucket=name, Key="out/a.png")["Body"].read() == png
     head = client.head_object(Bucket=name, Key="out/a.json")
     assert head["ContentType"] == "application/json"

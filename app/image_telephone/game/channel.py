@@ -259,11 +259,13 @@ class Channel:
         }
         try:
             result = self.generate_driver.execute(
-                ["generated_image", "metadata"], inputs=inputs, overrides=self.generate_overrides
+                ["generated_image_png", "metadata"],
+                inputs=inputs,
+                overrides=self.generate_overrides,
             )
         except openai.APIError as error:
             raise provider_error(error, "draw the caption", self._model("image")) from error
-        return result["generated_image"], result["metadata"]
+        return result["generated_image_png"], result["metadata"]
 
     def rewrite(self, caption: str, turn: int, **goal_inputs: Any) -> dict[str, Any]:
         """The mode's rewrite of a caption (text, usage, latency): more of it, or the next panel."""

@@ -1,7 +1,7 @@
 """Hamilton data savers for images and JSON, to files or S3, through the game's own stores.
 
 Importing image_telephone registers them, so any Hamilton driver can materialize a node:
-``to.image_s3(id=..., dependencies=["generated_image"], uri="s3://bucket/key.png")``, and
+``to.image_s3(id=..., dependencies=["generated_image_png"], uri="s3://bucket/key.png")``, and
 likewise ``to.image_file``, ``to.json_s3`` and ``to.json_file`` (writes are atomic).
 """
 

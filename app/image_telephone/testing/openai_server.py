@@ -367,6 +367,7 @@ class OpenAICompatibleServer:
         always_fail_models: set[str] | None = None,
         missing_models: set[str] | None = None,
         reasoning_models: set[str] | None = None,
+        url_reads: int = 1,
         sampled_captions: bool = False,
         always_fail_inputs: set[str] | None = None,
         refuse_image_prompts_containing: list[str] | None = None,
@@ -383,6 +384,8 @@ class OpenAICompatibleServer:
         self.missing_models = set(missing_models or ())  # answered 404 model_not_found
         # Models that behave like the reasoning families though their names do not say so.
         self.reasoning_models = set(reasoning_models or ())
+        self.url_reads = url_reads  # how many times an image URL answers before it expires
+        self._reads: dict[str, int] = {}
         # Like a model sampling at temperature > 0: the same image gets another caption each time.
         self.sampled_captions = sampled_captions
         self.always_fail_inputs = set(always_fail_inputs or ())  # embeddings inputs: 500
@@ -553,10 +556,13 @@ class OpenAICompatibleServer:
         return any(isinstance(item, str) and item in self.always_fail_inputs for item in items)
 
     def _take_file(self, path: str) -> bytes:
-        """Serve a generated image once, then forget it, like an expiring URL."""
+        """Serve a generated image url_reads times, then forget it, like an expiring URL."""
         name = path.removeprefix("/files/").removesuffix(".png")
         with self._lock:
-            data = self._files.pop(name, None)
+            data = self._files.get(name)
+            self._reads[name] = self._reads.get(name, 0) + 1
+            if self._reads[name] >= self.url_reads:
+                self._files.pop(name, None)
         if data is None:
             raise ApiError(404, "The file does not exist or its URL has expired.")
         return data

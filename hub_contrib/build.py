@@ -28,7 +28,7 @@ def _dataflow_texts(spec: DataflowSpec) -> dict[str, str]:
         "secondary_tags": spec.secondary_tags,
     }
     return {
-        "__init__.py": source.hub_source(spec.name, spec.configs[0]),
+        "__init__.py": ASF_HEADER + source.hub_source(spec.name, spec.configs[0]),
         "README.md": render_readme(spec, module, source),
         "requirements.txt": "".join(f"{name}\n" for name in source.requirements()),
         "tags.json": json.dumps(tags, indent=2) + "\n",
@@ -36,10 +36,32 @@ def _dataflow_texts(spec: DataflowSpec) -> dict[str, str]:
     }
 
 
+# What every Python file of Apache Hamilton's contrib carries.
+ASF_HEADER = """\
+# Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements.  See the NOTICE file
+# distributed with this work for additional information
+# regarding copyright ownership.  The ASF licenses this file
+# to you under the Apache License, Version 2.0 (the
+# "License"); you may not use this file except in compliance
+# with the License.  You may obtain a copy of the License at
+#
+#   http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing,
+# software distributed under the License is distributed on an
+# "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+# KIND, either express or implied.  See the License for the
+# specific language governing permissions and limitations
+# under the License.
+
+"""
+
+
 def expected_texts() -> dict[Path, str]:
     """Every text file of our contribution, by its path relative to the root."""
     files = {
-        USER_PATH / "__init__.py": f'"""{USER}\'s dataflows"""\n',
+        USER_PATH / "__init__.py": ASF_HEADER + f'"""{USER}\'s dataflows"""\n',
         USER_PATH / "author.md": AUTHOR_MD,
     }
     for spec in DATAFLOWS:

@@ -15,7 +15,7 @@ two steps, usable on their own with any OpenAI-compatible server or with the pro
 offline models.
 
 # Github
-https://github.com/image-telephone
+https://github.com/image_telephone
 """
 
 

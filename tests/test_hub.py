@@ -184,6 +184,7 @@ print(json.dumps({
         "caption_images", "image_telephone", version=LOCAL_VERSION),
     "listed": dataflows.list(version=LOCAL_VERSION),
     "caption": caption["generated_caption"],
+    "user_url": info.user,
 }))
 """
 
@@ -208,6 +209,13 @@ def test_local_hub_loads_with_hamilton_dataflows_offline(tmp_path, start_image):
         ("image-telephone-local", USER, name) for name in sorted(SPECS)
     ]
     assert found["caption"].strip()
+    # The author page names the same address as Hamilton's own inspect.
+    assert found["user_url"] in (user_dir(HUB_CONTRIB) / "author.md").read_text()
+
+
+def test_every_published_python_file_carries_the_asf_header():
+    for path in user_dir(HUB_CONTRIB).rglob("*.py"):
+        assert path.read_text().startswith("# Licensed to the Apache Software Foundation"), path
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' is not installed")

@@ -12,19 +12,12 @@ from burr.tracking.s3client import S3TrackingClient
 from burr.visibility.tracing import tracer_factory_context_var
 from hamilton.lifecycle import NodeExecutionHook
 
+from image_telephone.game.burr_compat import as_resume
 from image_telephone.store.artifacts import SERDE_STORE
 from image_telephone.store.s3_store import check_bucket, make_s3_client, parse_s3_uri
 from image_telephone.store.storage import Store
 
 RUN_LOCATION = "run_location"  # the field our trackers add to an app's metadata.json
-
-
-def _as_resume(parent_pointer: Any) -> Any:
-    # Burr (0.43) reports an app restored by initialize_from as a fork whose parent app id is
-    # None; the trackers then fail to write the app's metadata. A resume is not a fork.
-    if parent_pointer is not None and parent_pointer.app_id is None:
-        return None
-    return parent_pointer
 
 
 class RunMetadataModel(ApplicationMetadataModel):
@@ -44,7 +37,7 @@ class ResumableLocalTracker(LocalTrackingClient):
         os.makedirs(self.storage_dir, exist_ok=True)
 
     def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
-        super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
+        super().post_application_create(parent_pointer=as_resume(parent_pointer), **kwargs)
         self._record_location(kwargs["app_id"])
 
     def _record_location(self, app_id: str) -> None:
@@ -65,7 +58,7 @@ class ResumableS3Tracker(S3TrackingClient):
     run_location: str | None = None
 
     def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
-        super().post_application_create(parent_pointer=_as_resume(parent_pointer), **kwargs)
+        super().post_application_create(parent_pointer=as_resume(parent_pointer), **kwargs)
 
     def log_object(self, *path_within_project: str, data: Any, **kwargs: Any) -> None:
         # The app's metadata.json (written once per process) carries the run's location.

@@ -195,19 +195,17 @@ def _prepare(
     store = root.child(run_name)
     root.check_writable()
     tracking_client = make_tracker(tracker, project, s3_endpoint)  # fails before any write
-    lock = acquire_run_lock(store)
+    held = _HeldRun(run_name, store, acquire_run_lock(store), None)
     try:
-        return _prepare_locked(
-            lock,
+        held = _checked(held, root, start, settings, fork)
+        return _built(
+            held,
             root,
-            store,
-            run_name,
             start,
             settings,
             image,
             text,
             turns,
-            fork,
             tracking_client,
             on_step,
             dict(
@@ -218,26 +216,27 @@ def _prepare(
             ),
         )
     except BaseException:
-        lock.release()
-        discard_unused_run(store)
+        held.lock.release()
+        discard_unused_run(held.store)
         raise
 
 
-def _prepare_locked(
-    lock: RunLock,
-    root: Store,
-    store: Store,
-    run_name: str,
-    start: dict[str, str],
-    settings: GameSettings,
-    image: str | None,
-    text: str | None,
-    turns: int,
-    fork: bool,
-    tracking_client: Any,
-    on_step: Callable[[TurnEvent], None] | None,
-    clients: dict[str, Any],
-) -> _PreparedGame:
+@dataclasses.dataclass(frozen=True)
+class _HeldRun:
+    """A run this process holds: its name, store, lock and saved manifest (None: new)."""
+
+    name: str
+    store: Store
+    lock: RunLock
+    saved: dict[str, Any] | None
+
+
+def _checked(
+    held: _HeldRun, root: Store, start: dict[str, str], settings: GameSettings, fork: bool
+) -> _HeldRun:
+    """The run to play: the saved one if its settings match and its chain verifies, else its
+    fork (then held instead of it); a conflict without fork=True is refused."""
+    run_name, store = held.name, held.store
     saved = read_manifest(store)
     differences: list[str] = []
     if saved is not None:
@@ -257,16 +256,34 @@ def _prepare_locked(
                 f"{settings.mode}); start a new run instead"
             )
     _verified(store, run_name)
-    if saved is not None and differences:
-        run_name, store = _fork(root, run_name, store)
-        lock.release()
-        lock = acquire_run_lock(store)
-        saved = {
-            **saved,
-            "run_name": run_name,
-            "settings": settings.as_record(),
-            "forked_from": saved["run_name"],
-        }
+    if saved is None or not differences:
+        return dataclasses.replace(held, saved=saved)
+    fork_name, fork_store = _fork(root, run_name, store)
+    fork_lock = acquire_run_lock(fork_store)
+    held.lock.release()
+    saved = {
+        **saved,
+        "run_name": fork_name,
+        "settings": settings.as_record(),
+        "forked_from": saved["run_name"],
+    }
+    return _HeldRun(fork_name, fork_store, fork_lock, saved)
+
+
+def _built(
+    held: _HeldRun,
+    root: Store,
+    start: dict[str, str],
+    settings: GameSettings,
+    image: str | None,
+    text: str | None,
+    turns: int,
+    tracking_client: Any,
+    on_step: Callable[[TurnEvent], None] | None,
+    clients: dict[str, Any],
+) -> _PreparedGame:
+    """The Burr application of the held run, its manifest written."""
+    run_name, store, lock, saved = held.name, held.store, held.lock, held.saved
     channel = Channel(
         settings,
         api_key=clients["api_key"],

@@ -176,9 +176,9 @@ class Channel:
             "image_model": image["image_model"],
         }
 
-    def roles(self) -> dict[str, dict[str, str | None]]:
-        """Who plays each role: provider, model and endpoint (None for a built-in model)."""
-        models = self.models()
+    def roles(self, models: dict[str, str]) -> dict[str, dict[str, str | None]]:
+        """Who plays each role: provider, model (from models()) and endpoint (None for a
+        built-in model)."""
         endpoints = self.settings.role_endpoints()
         return {
             role: {"provider": provider, "model": models[model_key], "endpoint": endpoints[role]}

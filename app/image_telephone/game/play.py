@@ -25,7 +25,7 @@ from image_telephone.game.settings import GameSettings, default_provider
 from image_telephone.game.tracking import for_run, make_tracker
 from image_telephone.interrupts import signals_as_interrupts
 from image_telephone.redaction import redact_url
-from image_telephone.store.artifacts import HASHES
+from image_telephone.store.artifacts import HASHES, content_type
 from image_telephone.store.chain import check_run, discard_uncommitted
 from image_telephone.store.checkpoint import StoreStatePersister
 from image_telephone.store.manifest import (
@@ -107,7 +107,7 @@ def _fork(root: Store, run_name: str, source: Store) -> tuple[str, Store]:
     if checkpoint is not None:
         state = checkpoint["state"]
         for key in [*state["image_keys"], *state["metadata_keys"]]:
-            target.write_bytes(key, source.read_bytes(key), _content_type(key))
+            target.write_bytes(key, source.read_bytes(key), content_type(key))
         StoreStatePersister(target).save(
             checkpoint["partition_key"],
             fork_name,
@@ -128,10 +128,6 @@ def _s3_client_for(root: Store, image: str | None, s3_endpoint: str | None) -> A
 
         return make_s3_client(s3_endpoint)
     return None
-
-
-def _content_type(key: str) -> str:
-    return "image/png" if key.endswith(".png") else "application/json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -294,8 +290,9 @@ def _built(
     if saved is None:
         if image is not None:
             channel.load_image(image)  # fail on a bad start before anything is written
-        manifest = new_manifest(run_name, start, settings.as_record(), channel.models(), turns)
-        manifest["roles"] = channel.roles()  # provider, model and endpoint of each role
+        models = channel.models()
+        manifest = new_manifest(run_name, start, settings.as_record(), models, turns)
+        manifest["roles"] = channel.roles(models)  # provider, model and endpoint of each role
     else:
         manifest = _resumed_manifest(store, saved, turns)
     write_manifest(store, manifest)  # before the game is handed out, the run exists

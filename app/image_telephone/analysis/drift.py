@@ -1,9 +1,12 @@
 """A game's drift as a Hamilton dataflow: per-turn distances, then the per-game numbers.
 
 Inputs: ``run_name``, ``captions`` and ``turn_problems`` (one entry per turn), ``caption_vectors``
-(turns × dimensions, a row of NaN where a turn has no embedding), ``reference_vector`` (what
-"the start" means: the start prompt's embedding, else caption 0's), ``images`` (PIL images or
-None), ``convergence_threshold`` and ``convergence_turns``.
+(turns × dimensions, the judge's, a row of NaN where a turn has none), ``reference_vector`` (what
+"the start" means: the start prompt's vector, else caption 0's), ``prompt_vector`` (the start
+prompt's, NaN when there is none), ``image_vectors`` (a multimodal judge's, else NaN),
+``perceptual_hashes`` (each image's pHash or None), ``images`` (thumbnails or None),
+``convergence_threshold`` and ``convergence_turns``. The distances are analysis.measures', the
+same functions a tournament's turn table uses.
 """
 
 from __future__ import annotations
@@ -16,34 +19,20 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from . import measures
 from .image_change import colour_histogram, difference_hash, hamming_distance, histogram_distance
 
 HALF_LIFE_SIMILARITY = 0.5
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(norms > 0, vectors / norms, np.nan)
+def _firsts(rows: int) -> np.ndarray:
+    return np.arange(rows) == 0  # a run is one chain
 
 
-def unit_vectors(caption_vectors: np.ndarray) -> np.ndarray:
-    """Caption embeddings scaled to length 1 (NaN rows stay NaN)."""
-    return _unit_rows(np.asarray(caption_vectors, dtype=float))
-
-
-def unit_reference(reference_vector: np.ndarray) -> np.ndarray:
-    """The start's embedding scaled to length 1."""
-    return _unit_rows(np.asarray(reference_vector, dtype=float))
-
-
-def _cosine_distance(cosines: np.ndarray) -> np.ndarray:
-    return np.clip(1.0 - cosines, 0.0, 2.0)  # rounding can put equal vectors at -1e-16
-
-
-def distance_to_start(unit_vectors: np.ndarray, unit_reference: np.ndarray) -> np.ndarray:
+def distance_to_start(caption_vectors: np.ndarray, reference_vector: np.ndarray) -> np.ndarray:
     """Cosine distance of each caption to the start: 0 same direction, 1 orthogonal."""
-    return _cosine_distance(unit_vectors @ unit_reference)
+    starts = np.broadcast_to(reference_vector, caption_vectors.shape)
+    return measures.distance_to_start(caption_vectors, starts)
 
 
 def similarity_to_start(distance_to_start: np.ndarray) -> np.ndarray:
@@ -51,10 +40,35 @@ def similarity_to_start(distance_to_start: np.ndarray) -> np.ndarray:
     return 1.0 - distance_to_start
 
 
-def distance_to_previous(unit_vectors: np.ndarray) -> np.ndarray:
-    """Cosine distance of each caption to the caption before it (NaN for turn 0)."""
-    steps = _cosine_distance(np.einsum("ij,ij->i", unit_vectors[1:], unit_vectors[:-1]))
-    return np.concatenate([[np.nan], steps])
+def distance_to_previous(caption_vectors: np.ndarray, prompt_vector: np.ndarray) -> np.ndarray:
+    """Cosine distance of each caption to the text before it: turn 0's is the start prompt
+    (NaN for an image start, or a prompt with no vector)."""
+    starts = np.broadcast_to(prompt_vector, caption_vectors.shape)
+    return measures.distance_to_previous(caption_vectors, starts, _firsts(len(caption_vectors)))
+
+
+def image_distance_to_start(image_vectors: np.ndarray) -> np.ndarray:
+    """Cosine distance of each image to the chain's first image (a multimodal judge's vectors)."""
+    first = _firsts(len(image_vectors))
+    return measures.distance_to_start(image_vectors, measures.chain_starts(image_vectors, first))
+
+
+def image_distance_to_previous(image_vectors: np.ndarray) -> np.ndarray:
+    """Cosine distance of each image to the image before it (NaN for the first image)."""
+    nothing = np.full_like(image_vectors, np.nan, dtype=float)
+    return measures.distance_to_previous(image_vectors, nothing, _firsts(len(image_vectors)))
+
+
+def caption_image_distance(caption_vectors: np.ndarray, image_vectors: np.ndarray) -> np.ndarray:
+    """Cosine distance of caption k to the image it describes (NaN unless the judge sees both)."""
+    if caption_vectors.shape != image_vectors.shape:
+        return np.full(len(caption_vectors), np.nan)
+    return measures.cosine_distances(caption_vectors, image_vectors)
+
+
+def phash_distance_to_previous(perceptual_hashes: list[int | None]) -> np.ndarray:
+    """pHash bits that differ from the image before, over 64 (NaN for the first image)."""
+    return measures.hash_distance_to_previous(perceptual_hashes, _firsts(len(perceptual_hashes)))
 
 
 def caption_words(captions: list[str | None]) -> np.ndarray:
@@ -77,12 +91,12 @@ def histogram_change(image_histograms: list[np.ndarray | None]) -> np.ndarray:
     return _pairwise_change(image_histograms, histogram_distance)
 
 
-def image_hashes(images: list[Image.Image | None]) -> list[np.ndarray | None]:
+def image_hashes(images: list[Image.Image | None]) -> list[int | None]:
     """Each image's 64-bit difference hash."""
     return [difference_hash(image) if image is not None else None for image in images]
 
 
-def hash_change(image_hashes: list[np.ndarray | None]) -> np.ndarray:
+def hash_change(image_hashes: list[int | None]) -> np.ndarray:
     """dHash bits that flipped since the image before (0 to 64, NaN for turn 0)."""
     return _pairwise_change(image_hashes, hamming_distance)
 
@@ -104,8 +118,12 @@ def turn_metrics(
     distance_to_start: np.ndarray,
     similarity_to_start: np.ndarray,
     distance_to_previous: np.ndarray,
+    image_distance_to_start: np.ndarray,
+    image_distance_to_previous: np.ndarray,
+    caption_image_distance: np.ndarray,
     histogram_change: np.ndarray,
     hash_change: np.ndarray,
+    phash_distance_to_previous: np.ndarray,
 ) -> pd.DataFrame:
     """The tidy table: one row per turn."""
     return pd.DataFrame(
@@ -118,8 +136,12 @@ def turn_metrics(
             "distance_to_start": distance_to_start,
             "similarity_to_start": similarity_to_start,
             "distance_to_previous": distance_to_previous,
+            "image_distance_to_start": image_distance_to_start,
+            "image_distance_to_previous": image_distance_to_previous,
+            "caption_image_distance": caption_image_distance,
             "histogram_change": histogram_change,
             "hash_change": pd.array(hash_change, dtype="Int64"),
+            "phash_distance_to_previous": phash_distance_to_previous,
             "missing": [bool(problem) for problem in turn_problems],
             "problems": turn_problems,
         }
@@ -129,7 +151,8 @@ def turn_metrics(
 def convergence_turn(
     distance_to_previous: np.ndarray, convergence_threshold: float, convergence_turns: int
 ) -> int | None:
-    """First turn from which k consecutive captions each stay within the threshold of the last."""
+    """First turn ≥ 1 from which k consecutive captions each stay within the threshold of the
+    caption before."""
     within = distance_to_previous <= convergence_threshold  # NaN compares False: gaps break runs
     for turn in range(1, len(within) - convergence_turns + 1):
         if within[turn : turn + convergence_turns].all():
@@ -150,7 +173,8 @@ def total_drift(distance_to_start: np.ndarray) -> float | None:
 
 
 def path_length(distance_to_previous: np.ndarray) -> float:
-    """Sum of the caption-to-caption distances: how far the chain walked in all."""
+    """Sum of the step distances, the start prompt's to caption 0 included: how far the chain
+    walked in all."""
     return float(np.nansum(distance_to_previous))
 
 

@@ -1,12 +1,14 @@
-"""How much one image differs from the next, without a model: colour histograms and dHash."""
+"""How much one image differs from the next, without a model: colour histograms, and the
+perceptual hashes of the imagehash library (dHash and pHash, 64 bits each)."""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 from PIL import Image
 
 HISTOGRAM_BINS = 8  # per channel: 8×8×8 colour cubes
-HASH_SIDE = 8  # a 64-bit difference hash
 
 
 def colour_histogram(image: Image.Image) -> np.ndarray:
@@ -23,13 +25,26 @@ def histogram_distance(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.abs(first - second).sum() / 2)
 
 
-def difference_hash(image: Image.Image) -> np.ndarray:
-    """dHash: whether each pixel of a tiny grey image is brighter than its right neighbour."""
-    grey = image.convert("L").resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.BOX)
-    pixels = np.asarray(grey, dtype=np.int16)
-    return (pixels[:, 1:] > pixels[:, :-1]).ravel()
+def difference_hash(image: Image.Image) -> int:
+    """dHash (imagehash.dhash) as a 64-bit integer: where light and dark sit."""
+    import imagehash
+
+    return int(str(imagehash.dhash(image)), 16)
 
 
-def hamming_distance(first: np.ndarray, second: np.ndarray) -> int:
+def perceptual_hash(image: Image.Image) -> int:
+    """pHash (imagehash.phash, a DCT hash) as a 64-bit integer: the image's coarse structure."""
+    import imagehash
+
+    return int(str(imagehash.phash(image)), 16)
+
+
+def png_perceptual_hash(data: bytes) -> int:
+    """pHash of encoded image bytes (the full image, as a tournament and a report both hash)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return perceptual_hash(image)
+
+
+def hamming_distance(first: int, second: int) -> int:
     """How many of the hash bits differ (0 to 64)."""
-    return int(np.count_nonzero(first != second))
+    return (first ^ second).bit_count()

@@ -40,6 +40,8 @@ def drift_figure(metrics: Metrics, highlight: int | None = None) -> Figure:
     )
     hashes = frame["hash_change"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) / 64
     images.plot(turns, hashes, "^--", color="tab:brown", label="dHash bits / 64")
+    phash = frame["phash_distance_to_previous"]
+    images.plot(turns, phash, "v:", color="tab:grey", label="pHash bits / 64")
     images.set_ylabel("change from previous image")
     images.set_xlabel("turn")
     images.xaxis.set_major_locator(MaxNLocator(integer=True))

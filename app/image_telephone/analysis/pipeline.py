@@ -22,8 +22,9 @@ class Analysis:
 def analyse(source: Any, **options: Any) -> Analysis:
     """Loads a run (GameResult, Store or folder), measures its drift and projects its path.
 
-    Options go to compute_metrics: convergence_threshold, convergence_turns, start_embedding.
+    Options go to compute_metrics: judge, cache, convergence_threshold, convergence_turns,
+    start_embedding.
     """
     run = load_run(source_store(source))
     metrics = compute_metrics(run, **options)
-    return Analysis(run, metrics, chain_path(run, metrics.reference))
+    return Analysis(run, metrics, chain_path(metrics.vectors, metrics.reference))

@@ -39,17 +39,18 @@ def write_report(
 ) -> list[str]:
     """Writes metrics, pictures and report.html for a run (to out, default the run itself).
 
-    source: a GameResult, a Store or a run folder; options go to compute_metrics. Reads only
-    what the run stored (no provider calls). Returns the URIs written, report.html last.
+    source: a GameResult, a Store or a run folder; options go to compute_metrics (judge=…: the
+    judge's vectors are cached beside the report). Replays nothing; a judge other than the
+    players' may call its own model. Returns the URIs written, report.html last.
     """
     store = source_store(source)
     target = out or store
     on_progress("reading the run and measuring drift")
-    analysis = analyse(store, **options)
+    target.check_writable()  # the judge's cache is written there too
+    analysis = analyse(store, cache=target, **options)
     run = analysis.run
     if not run.turns:
         raise InputError(f"run {run.name!r}: has no turns yet; play at least one, then report")
-    target.check_writable()
     written = [target.uri(key) for key in write_metrics(target, analysis.metrics)]
     on_progress("drawing the drift curve and the caption path")
     figures = {
@@ -116,7 +117,7 @@ def render_html(analysis: Analysis, figures: dict[str, bytes], link_images: bool
         ),
         footer=html.escape(
             f"Written {utc_now()} from {run.store.location}. Distances are cosine distances "
-            f"between stored caption embeddings ({analysis.metrics.game['embeddings_model']})."
+            f"measured by the judge {analysis.metrics.game['judge_description']}."
         ),
     )
 
@@ -146,6 +147,7 @@ def _value(value: Any) -> str:
 
 
 _SUMMARY_LABELS = {
+    "judge_description": "judge",
     "reference": "distances measured from",
     "convergence_turn": "converged at turn",
     "half_life": "half-life (first turn below similarity 0.5)",
@@ -200,6 +202,7 @@ def _timeline_entry(turn: Turn, row: Any, link_images: bool) -> str:
         "to previous": row.distance_to_previous,
         "colour change": row.histogram_change,
         "dHash bits": row.hash_change,
+        "pHash change": row.phash_distance_to_previous,
         "words": row.caption_words,
     }
     details = "".join(

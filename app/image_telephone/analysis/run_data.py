@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 from collections import Counter
@@ -29,6 +30,7 @@ class Turn:
     caption: str | None
     embedding: list[float] | None = dataclasses.field(repr=False)
     problems: tuple[str, ...] = ()
+    image_sha256: str | None = None  # of the bytes read: what judges' caches key images by
 
     @property
     def missing(self) -> bool:
@@ -88,7 +90,8 @@ def _load_turn(store: Store, index: int, entry: Any) -> Turn:
         metadata = _parse_metadata(raw, str(entry["metadata"]), problems) if raw else None
     caption = (metadata or {}).get("generated_caption", entry.get("caption"))
     embedding = _embedding(metadata, problems) if metadata is not None else None
-    return Turn(index, image_key, image, caption, embedding, tuple(problems))
+    digest = hashlib.sha256(raw_image).hexdigest() if image is not None else None
+    return Turn(index, image_key, image, caption, embedding, tuple(problems), digest)
 
 
 def _read(store: Store, key: str, problems: list[str]) -> bytes | None:

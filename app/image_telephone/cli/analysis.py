@@ -48,6 +48,14 @@ def add_analysis_commands(
         default=DEFAULT_CONVERGENCE_TURNS,
         help=f"settled turns in a row that make convergence (default {DEFAULT_CONVERGENCE_TURNS})",
     )
+    report.add_argument(
+        "--judge",
+        metavar="SPEC",
+        help="who measures the distances (the run is not replayed; vectors are cached beside "
+        "the report): minilm, players (the run's own embeddings), offline, "
+        "sentence-transformers:MODEL, openai:MODEL[@BASE_URL] or clip:MODEL (default: minilm "
+        "when the judge extra is installed, else players)",
+    )
     explore = subparsers.add_parser("explore", help="browse runs in a Streamlit app on 127.0.0.1")
     explore.add_argument(
         "runs",
@@ -65,17 +73,21 @@ def add_analysis_commands(
 
 def _report(args: argparse.Namespace) -> int:
     require_extra("report", "report")
+    from image_telephone.analysis.judges import default_spec, judge_from_spec
     from image_telephone.analysis.report import write_report
     from image_telephone.analysis.run_data import run_store
     from image_telephone.store.storage import open_store
 
+    judge = judge_from_spec(args.judge or default_spec())
     written = write_report(
         run_store(args.run, args.runs, args.s3_endpoint),
         open_store(args.out, args.s3_endpoint) if args.out else None,
         on_progress=lambda step: console.print(f"[dim]{step}…[/]", highlight=False),
         convergence_threshold=args.convergence_threshold,
         convergence_turns=args.convergence_turns,
+        judge=judge,
     )
+    console.print(f"judged by {judge.describe()}", highlight=False)
     for uri in written:
         console.print(f"wrote {uri}", highlight=False)
     return 0

@@ -88,6 +88,14 @@ def add_tournament_commands(
     parser.add_argument(
         "--fiftyone", metavar="DATASET", help="also export to this FiftyOne dataset"
     )
+    parser.add_argument(
+        "--judge",
+        metavar="SPEC",
+        help="who measures the games' distances (finished games are re-measured, not replayed): "
+        "minilm, players (the games' own embedder), offline, sentence-transformers:MODEL, "
+        "openai:MODEL[@BASE_URL] or clip:MODEL (default: the file's judge, else minilm when "
+        "the judge extra is installed, else players)",
+    )
     return {"tournament": _tournament}
 
 
@@ -105,12 +113,14 @@ def _tournament(args: argparse.Namespace) -> int:
     )
     from image_telephone.tournament.coordinator import INTERRUPTED
     from image_telephone.tournament.display import TournamentProgress
+    from image_telephone.tournament.runner import tournament_judge
 
     # A failed game's reason goes to the summary; Burr's traceback would garble the live view.
     logging.getLogger("burr.core.application").setLevel(logging.CRITICAL)
     if args.executor != "ray" and (args.ray_address or args.ray_forward_env):
         raise InputError("--ray-address and --ray-forward-env need --executor ray")
     tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)
+    judge = tournament_judge(tournament, args.judge)  # a bad spec or missing extra: before games
     if args.executor == "ray":
         executor = RayExecutor(
             tournament.concurrency,
@@ -122,7 +132,8 @@ def _tournament(args: argparse.Namespace) -> int:
         executor = ProcessExecutor(tournament.concurrency, args.processes)
     else:
         executor = ThreadExecutor(tournament.concurrency)
-    result = run_tournament(tournament, executor, TournamentProgress(console))
+    result = run_tournament(tournament, executor, TournamentProgress(console), judge)
+    console.print(f"judged by {judge.describe()}", highlight=False)
     if result.unmeasured:  # the games' results are written, without distances to the prompts
         console.print(
             f"[red]error:[/] {'; '.join(result.unmeasured)}; the finished games' results are in "

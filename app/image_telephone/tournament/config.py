@@ -40,6 +40,7 @@ _TOP_FIELDS = (
     "prices",
     "max_cost",
     "tracker",
+    "judge",
 )
 # Entry names become part of run names, which are capped at 128 characters.
 _ENTRY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]{0,23}$")
@@ -105,6 +106,8 @@ class Tournament:
     prices: PriceTable
     max_cost: float | None
     tracker: bool | str
+    # Who measures the finished games (an analysis.judges spec); None: the default judge.
+    judge: str | None = None
 
     def limits_for(self, endpoint: Endpoint) -> ProviderLimits:
         """The endpoint's limits: [limits."BASE_URL"] over [limits.PROVIDER] over the defaults."""
@@ -180,6 +183,7 @@ def load_tournament(path: str | os.PathLike[str]) -> Tournament:
         prices=load_price_table(document.table("prices")),
         max_cost=_max_cost(document),
         tracker=_tracker(document),
+        judge=_judge(document),
     )
     for entry in (*captioners, *painters, embedder):
         if entry.endpoint.api_key_env and entry.endpoint.api_key_env not in os.environ:
@@ -296,6 +300,28 @@ def _max_cost(table: Table) -> float | None:
     if value == 0:
         raise table.fail("max_cost", "must be more than 0 US dollars; leave it out for no limit")
     return value
+
+
+def _judge(document: Table) -> str | None:
+    """`judge = "SPEC"`, or a [judge] table with `judge = "SPEC"`; checked, not loaded."""
+    from image_telephone.analysis.judges import check_spec
+
+    value = document.values.get("judge")
+    if isinstance(value, dict):
+        table = document.table("judge")
+        table.only(("judge",))
+        value = table.text("judge", required=True)
+        where = "judge.judge"
+    else:
+        where = "judge"
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise document.fail("judge", f'expected a judge such as "minilm", got {value!r}')
+    try:
+        return check_spec(value)
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
 
 
 def _tracker(document: Table) -> bool | str:

@@ -1,6 +1,7 @@
-"""Cosine distances of each caption to the start prompt and to the text before it, measured with
-the tournament's one embedder, which embedded the captions too (offline, or an endpoint's
-embeddings API, cached)."""
+"""The turn table's distances, measured by the tournament's judge (analysis.judges) with the same
+functions a run's report uses (analysis.measures): the players' stored embeddings and their
+embedder's vectors of the start prompts (cached here), or a judge's own vectors (cached in its
+judge cache)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import numpy as np
 import openai
 import pandas as pd
 
+from image_telephone.analysis import measures
+from image_telephone.analysis.image_change import png_perceptual_hash
+from image_telephone.analysis.judges import Judge, JudgeCache, PlayersJudge
+from image_telephone.errors import ProviderError
 from image_telephone.game.settings import PROVIDERS
 from image_telephone.providers.offline import embed
 from image_telephone.providers.openai_client import provider_error
@@ -19,7 +24,7 @@ from image_telephone.providers.registry import provider as registered_provider
 from image_telephone.store.storage import Store
 
 from .config import Endpoint, Tournament
-from .results import EMBEDDING
+from .results import EMBEDDING, IMAGE_KEY, IMAGE_SHA256
 from .transport import ClientPool
 
 logger = logging.getLogger(__name__)
@@ -81,40 +86,120 @@ def prefetch_vectors(
             logger.info("prompt embeddings from %s not prefetched: %s", endpoint.label, error)
 
 
-def cosine_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1 − cosine similarity of each row of a with the same row of b."""
-    dots = np.einsum("ij,ij->i", a, b)
-    return 1.0 - dots / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-
-
-def add_distances(
-    turns: pd.DataFrame, embeddings: PromptEmbeddings, endpoints: dict[str, Endpoint]
+def measure_turns(
+    turns: pd.DataFrame,
+    judge: Judge,
+    cache: JudgeCache,
+    root: Store,
+    embeddings: PromptEmbeddings,
+    endpoints: dict[str, Endpoint],
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The table with distance_to_start and distance_to_previous (turn 0: to the prompt), in
-    place of the embeddings; rows stay in order (each game's turns are consecutive). Where the
-    start prompts could not be embedded (after the retries) the distances to them stay NaN and
-    the one-line reason is in the list returned with the table."""
-    to_start = np.full(len(turns), np.nan)
-    to_previous = np.full(len(turns), np.nan)
+    """The table with the judge's distances (analysis.measures, as a run's report has them) in
+    place of the working columns; rows stay in order (each game's turns are consecutive).
+    Where the judge (or the players' embedder, for the start prompts) failed after its retries
+    the distances stay NaN and the one-line reason is in the list returned with the table."""
+    first = measures.chain_firsts(turns["run_name"].to_numpy())
     problems: list[str] = []
+    if isinstance(judge, PlayersJudge):
+        captions, starts = _players_vectors(turns, embeddings, endpoints, problems)
+    else:
+        captions, starts = _judged_vectors(turns, cache, problems)
+    columns = {
+        "distance_to_start": measures.distance_to_start(captions, starts),
+        "distance_to_previous": measures.distance_to_previous(captions, starts, first),
+    }
+    columns.update(_image_columns(turns, judge, cache, root, captions, first, problems))
+    position = turns.columns.get_loc("caption") + 1
+    turns = turns.drop(columns=[EMBEDDING, IMAGE_KEY, IMAGE_SHA256])
+    for offset, (name, values) in enumerate(columns.items()):
+        turns.insert(position + offset, name, values)
+    return turns, problems
+
+
+def _players_vectors(
+    turns: pd.DataFrame,
+    embeddings: PromptEmbeddings,
+    endpoints: dict[str, Endpoint],
+    problems: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The captions' stored embeddings, and each row's start prompt by the same embedder."""
+    if not len(turns):
+        return np.zeros((0, 1)), np.zeros((0, 1))
+    captions = np.vstack(turns[EMBEDDING].to_numpy()).astype(float)
+    starts = np.full_like(captions, np.nan)
     groups = turns.groupby(["embeddings_endpoint", "embeddings_model"], sort=False)
     for (label, model), group in groups:
-        captions = np.vstack(group[EMBEDDING].to_numpy())
+        rows = turns.index.get_indexer(group.index)
         try:
-            starts = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))
-            start = np.vstack([starts[prompt] for prompt in group["prompt"]])
+            vectors = embeddings.vectors(endpoints[label], model, list(group["prompt"].unique()))
+            starts[rows] = np.vstack([vectors[prompt] for prompt in group["prompt"]])
         except openai.APIError as error:
             problems.append(str(provider_error(error, "embed the start prompts", model)))
-            start = np.full_like(captions, np.nan, dtype=float)
-        games = group["run_name"].to_numpy()
-        same_game = np.concatenate(([False], games[1:] == games[:-1]))
-        previous = start.copy()
-        previous[same_game] = captions[np.flatnonzero(same_game) - 1]
-        rows = turns.index.get_indexer(group.index)
-        to_start[rows] = cosine_distances(captions, start)
-        to_previous[rows] = cosine_distances(captions, previous)
-    position = turns.columns.get_loc("caption") + 1
-    turns = turns.drop(columns=EMBEDDING)
-    turns.insert(position, "distance_to_previous", to_previous)
-    turns.insert(position, "distance_to_start", to_start)
-    return turns, problems
+    return captions, starts
+
+
+def _judged_vectors(
+    turns: pd.DataFrame, cache: JudgeCache, problems: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The judge's vectors of each row's caption and start prompt (cached)."""
+    texts = list(turns["caption"]) + list(turns["prompt"])
+    try:
+        vectors = cache.text_vectors(texts).astype(float)
+    except ProviderError as error:
+        problems.append(str(error))
+        return np.full((len(turns), 1), np.nan), np.full((len(turns), 1), np.nan)
+    if not len(turns):
+        return np.zeros((0, 1)), np.zeros((0, 1))
+    return vectors[: len(turns)], vectors[len(turns) :]
+
+
+def _image_columns(
+    turns: pd.DataFrame,
+    judge: Judge,
+    cache: JudgeCache,
+    root: Store,
+    captions: np.ndarray,
+    first: np.ndarray,
+    problems: list[str],
+) -> dict[str, np.ndarray]:
+    """pHash change always; with a multimodal judge the image distances too (NaN otherwise)."""
+    shas = turns[IMAGE_SHA256].tolist()
+    where = dict(zip(shas, zip(turns["run_name"], turns[IMAGE_KEY], strict=True), strict=True))
+
+    def read(sha: str) -> bytes:
+        run_name, key = where[sha]
+        return root.child(run_name).read_bytes(key)
+
+    known = [sha for sha in dict.fromkeys(shas) if sha]
+    hashes = dict(
+        zip(
+            known,
+            cache.perceptual_hashes(known, lambda sha: png_perceptual_hash(read(sha))),
+            strict=True,
+        )
+    )
+    columns = {
+        "image_distance_to_start": np.full(len(turns), np.nan),
+        "image_distance_to_previous": np.full(len(turns), np.nan),
+        "caption_image_distance": np.full(len(turns), np.nan),
+        "phash_distance_to_previous": measures.hash_distance_to_previous(
+            [hashes.get(sha) for sha in shas], first
+        ),
+    }
+    if not judge.multimodal or not known:
+        return columns
+    try:
+        measured = dict(zip(known, cache.image_vectors(known, read), strict=True))
+    except ProviderError as error:
+        problems.append(str(error))
+        return columns
+    width = len(next(iter(measured.values())))
+    images = np.vstack([measured.get(sha, np.full(width, np.nan)) for sha in shas]).astype(float)
+    nothing = np.full_like(images, np.nan)
+    columns["image_distance_to_start"] = measures.distance_to_start(
+        images, measures.chain_starts(images, first)
+    )
+    columns["image_distance_to_previous"] = measures.distance_to_previous(images, nothing, first)
+    if captions.shape == images.shape:
+        columns["caption_image_distance"] = measures.cosine_distances(captions, images)
+    return columns

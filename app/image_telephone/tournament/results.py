@@ -14,7 +14,8 @@ from image_telephone.store.storage import Store
 from .cost import PriceTable, embedding_usage, tokens_in, tokens_out
 from .games import GameOutcome, GameSpec
 
-EMBEDDING = "caption_embedding"  # a working column: dropped once distances are computed
+# Working columns, dropped once the distances are measured.
+EMBEDDING, IMAGE_KEY, IMAGE_SHA256 = "caption_embedding", "image_key", "image_sha256"
 TURN_COLUMNS = [
     "tournament",
     "run_name",
@@ -43,6 +44,8 @@ TURN_COLUMNS = [
     "image",
     "created_at",
     EMBEDDING,
+    IMAGE_KEY,
+    IMAGE_SHA256,
 ]
 _S3_READERS = 8  # parallel reads help on S3; a local folder reads faster in one thread
 
@@ -107,6 +110,8 @@ def _game_rows(
                 "image": store.uri(entry["image"]),
                 "created_at": metadata["created_at"],
                 EMBEDDING: metadata["caption_embeddings"],
+                IMAGE_KEY: entry["image"],
+                IMAGE_SHA256: entry.get("image_sha256"),
             }
         )
     return rows

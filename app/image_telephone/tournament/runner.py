@@ -5,22 +5,32 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import pandas as pd
 
+from image_telephone.analysis.judges import (
+    Judge,
+    JudgeCache,
+    PlayersJudge,
+    default_spec,
+    judge_from_spec,
+)
 from image_telephone.store.storage import open_store
 from image_telephone.tournament import plots
 
 from .config import Tournament
-from .distances import PromptEmbeddings, add_distances, embedders, prefetch_vectors
+from .distances import PromptEmbeddings, embedders, measure_turns, prefetch_vectors
 from .executors import Executor, ThreadExecutor
 from .games import FAILED, GameSetup, plan_games
 from .leaderboard import level_leaderboard, pair_leaderboard
 from .outputs import SUMMARY, write_outputs
 from .results import collect_turns, games_frame, totals
+
+logger = logging.getLogger(__name__)
 
 RESULTS = "results"  # the results folder beside the games' run folders (no run is named so)
 REPORT_PAGE = "report.html"  # what `image-telephone report` writes into a run folder
@@ -48,7 +58,7 @@ class TournamentResult:
     totals: dict[str, Any]
     snapshot: dict[str, Any]
     written: list[str]
-    # Why some distances to the start prompts are missing (their embeddings failed), if any.
+    # Why some distances are missing (the judge or the prompts' embeddings failed), if any.
     unmeasured: tuple[str, ...] = ()
 
     @property
@@ -99,6 +109,17 @@ class _WhileGamesPlay:
             step()
 
 
+def _prefetch_judge(judged: JudgeCache, prompts: list[str]) -> None:
+    """Loads the judge and measures the start prompts while the games play; a failure is left
+    to the measuring, which tries again and reports it."""
+    if isinstance(judged.judge, PlayersJudge):
+        return
+    try:
+        judged.text_vectors(prompts)
+    except Exception as error:
+        logger.info("the judge's start prompt vectors not prefetched: %s", error)
+
+
 def embedder_record(tournament: Tournament) -> dict[str, str]:
     """Who embedded every caption and start prompt: provider, model and endpoint (its label)."""
     embedder = tournament.embedder
@@ -109,14 +130,28 @@ def embedder_record(tournament: Tournament) -> dict[str, str]:
     }
 
 
+def tournament_judge(tournament: Tournament, spec: str | None = None) -> Judge:
+    """The judge: spec, else the file's [judge], else the default (minilm with the judge extra,
+    else the players' embedder, with its record)."""
+    judge = judge_from_spec(spec or tournament.judge or default_spec())
+    if isinstance(judge, PlayersJudge):
+        embedder = embedder_record(tournament)
+        judge.model, judge.endpoint = embedder["model"], embedder["endpoint"]
+    return judge
+
+
 def run_tournament(
     tournament: Tournament,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    judge: str | Judge | None = None,
 ) -> TournamentResult:
     """Plays every game not finished yet (threads unless another executor is given), then
-    writes the turn table, leaderboards, plots and summary under <out>/results/ (also when the
-    start prompts cannot be embedded: see TournamentResult.unmeasured)."""
+    measures them with the judge (a spec or Judge; default tournament_judge's) and writes the
+    turn table, leaderboards, plots and summary under <out>/results/ (also when the judge
+    failed: see TournamentResult.unmeasured). Finished games are not replayed."""
+    if not isinstance(judge, Judge):
+        judge = tournament_judge(tournament, judge)
     specs = plan_games(tournament)
     root = open_store(tournament.out, tournament.s3_endpoint)
     root.check_writable()
@@ -151,10 +186,13 @@ def run_tournament(
             services.clients.client(endpoint)  # a missing API key fails here, before any call
         results = root.child(RESULTS)
         embeddings = PromptEmbeddings(results, services.clients)
+        judged = JudgeCache(judge, results)
         prompts = [prompt.text for prompt in tournament.prompts]
-        wanted = embedders(tournament)
+        wanted = embedders(tournament) if isinstance(judge, PlayersJudge) else []
         preparation = _WhileGamesPlay(
-            lambda: prefetch_vectors(embeddings, wanted, prompts), plots.warm_up
+            lambda: prefetch_vectors(embeddings, wanted, prompts),
+            lambda: _prefetch_judge(judged, prompts),
+            plots.warm_up,
         )
         if progress is not None:
             progress.begin(len(specs), len(specs) * tournament.turns, len(before))
@@ -173,14 +211,18 @@ def run_tournament(
         with _collector_paused():
             turns = collect_turns(root, specs, tournament.name, tournament.turns, tournament.prices)
             endpoints = {endpoint.label: endpoint for endpoint in tournament.endpoints()}
-            turns, unmeasured = add_distances(turns, embeddings, endpoints)
+            turns, unmeasured = measure_turns(turns, judge, judged, root, embeddings, endpoints)
         snapshot = services.coordinator.snapshot()  # after the start prompts' embeddings calls
     finally:
         executor.close()
     with _collector_paused():
         games = games_frame(specs, outcomes)
         pairs, levels = pair_leaderboard(turns, games), level_leaderboard(turns)
-        summed = {**totals(turns, tournament.prices), "embedder": embedder_record(tournament)}
+        summed = {
+            **totals(turns, tournament.prices),
+            "embedder": embedder_record(tournament),
+            "judge": judge.record(),
+        }
         written = write_outputs(
             results,
             name=tournament.name,

@@ -41,6 +41,17 @@ def _embedder(embedder: dict[str, str]) -> str:
     return f"<b>{html.escape(embedder['model'])}</b> ({html.escape(embedder['provider'])}{at})"
 
 
+def _judge(judge: dict[str, Any] | None) -> str:
+    if not judge:
+        return ""
+    where = f" at {html.escape(judge['endpoint'])}" if judge.get("endpoint") else ""
+    spec = html.escape(judge["judge"])
+    return (
+        f"<p>Distances measured by the judge <b>{html.escape(judge['model'])}</b> "
+        f"({html.escape(judge['kind'])}{where}; <code>--judge {spec}</code>).</p>"
+    )
+
+
 def _games_rows(games: pd.DataFrame, reports: set[str]) -> str:
     rows = []
     for game in games.itertuples(index=False):
@@ -111,6 +122,7 @@ Estimated cost: <b>${totals["cost_usd"]:.4f}</b>{
 {_table(http) if len(http) else "<p class='muted'>none</p>"}
 <h2>Distance to the start</h2>
 <p>Every caption and start prompt embedded by one embedder: {_embedder(totals["embedder"])}.</p>
+{_judge(totals.get("judge"))}
 {"".join(f'<p><img src="{html.escape(p)}" alt="{html.escape(p)}"></p>' for p in plots)}
 <h2>Leaderboard: pairs</h2>
 <p class="muted">Cosine distance of each caption to the start prompt; lower keeps closer.</p>

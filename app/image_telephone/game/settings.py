@@ -66,11 +66,15 @@ def _knob(
     inputs: tuple[str, ...] = (),
     kind: type = str,
     provider_option: str | None = None,
+    recorded_unset: bool = True,
 ) -> Any:
     """A setting declared once: its default, its flag and help, the role whose knob it is
     (caption or image), the dataflows it is an input of (caption, generate, rewrite), and the
-    provider role whose declared options it must be among (None: every provider takes it)."""
+    provider role whose declared options it must be among (None: every provider takes it).
+    recorded_unset=False: a knob added after runs were named, left out of the record while
+    unset, so that those runs keep their names and manifests."""
     metadata = {
+        "recorded_unset": recorded_unset,
         "flag": flag,
         "help": help,
         "role": role,
@@ -152,6 +156,24 @@ class GameSettings:
     size: str | None = _knob(
         None, "--size", "image size WIDTHxHEIGHT", role="image", inputs=("generate",)
     )
+    steps: int | None = _knob(
+        None,
+        "--steps",
+        "denoising steps, for a painter that takes them (huggingface)",
+        role="image",
+        kind=int,
+        provider_option="painter",
+        recorded_unset=False,
+    )
+    guidance: float | None = _knob(
+        None,
+        "--guidance",
+        "guidance scale, for a painter that takes it (huggingface)",
+        role="image",
+        kind=float,
+        provider_option="painter",
+        recorded_unset=False,
+    )
     quality: str | None = _knob(
         None,
         "--quality",
@@ -225,6 +247,10 @@ class GameSettings:
             raise InputError(f"temperature {self.temperature}: must be between 0 and 2")
         if self.max_tokens < 1:
             raise InputError(f"max tokens {self.max_tokens}: must be at least 1")
+        if self.steps is not None and self.steps < 1:
+            raise InputError(f"steps {self.steps}: must be at least 1")
+        if self.guidance is not None and self.guidance < 0:
+            raise InputError(f"guidance {self.guidance}: must be at least 0")
         if self.size is not None and not _is_size(self.size):
             raise InputError(f"size {self.size!r}: expected WIDTHxHEIGHT, e.g. 1024x1024")
         object.__setattr__(self, "stop", tuple(self.stop))
@@ -302,6 +328,9 @@ class GameSettings:
         record = dataclasses.asdict(self)
         record["stop"] = list(self.stop)
         record["style_modifiers"] = list(self.style_modifiers)
+        for knob in knobs():
+            if not knob.metadata["recorded_unset"] and record[knob.name] in (None, (), []):
+                del record[knob.name]
         return record
 
     @classmethod
@@ -314,7 +343,9 @@ class GameSettings:
         """'name: old -> new' for every setting that differs."""
         mine, theirs = self.as_record(), other.as_record()
         return [
-            f"{key}: {mine[key]!r} -> {theirs[key]!r}" for key in mine if mine[key] != theirs[key]
+            f"{key}: {mine.get(key)!r} -> {theirs.get(key)!r}"
+            for key in dict.fromkeys([*mine, *theirs])
+            if mine.get(key) != theirs.get(key)
         ]
 
 

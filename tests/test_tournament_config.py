@@ -115,7 +115,7 @@ BAD_FILES = [
         OFFLINE_PAIRS.replace(
             'provider = "offline"\ndescriptiveness', 'provider = "gemini"\ndescriptiveness'
         ),
-        "captioners[1].provider: 'gemini' is unknown; use one of offline, openai",
+        "captioners[1].provider: 'gemini' is unknown; use one of ",
     ),
     (OFFLINE_PAIRS.split("[[painters]]")[0], "painters: is empty; add at least one [[painters]]"),
     ("painters = []\n" + OFFLINE_PAIRS.split("[[painters]]")[0], "painters: is empty"),

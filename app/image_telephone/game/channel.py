@@ -60,9 +60,26 @@ def _role_clients(
     return clients
 
 
-def _provider_clients(settings: GameSettings) -> dict[str, Any]:
-    """The client of each role played by a registered (not built-in) provider, built by its
-    spec once per provider and endpoint."""
+# The client call each role makes: a role's declared provider options go to it.
+_ROLE_CALLS = {"captioner": "caption", "painter": "paint", "embedder": "embed"}
+
+
+class _WithOptions:
+    """A registered provider's client whose role call also gets the role's provider options
+    (e.g. replicate's image_inputs) as keyword arguments."""
+
+    def __init__(self, client: Any, call: str, options: dict[str, Any]):
+        self._client, self._call, self._options = client, call, options
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        return functools.partial(attribute, **self._options) if name == self._call else attribute
+
+
+def _provider_clients(settings: GameSettings, given: dict[str, Any]) -> dict[str, Any]:
+    """The client of each role played by a registered (not built-in) provider: the one given
+    for it (a tournament's paced client), else one built by its spec once per provider and
+    endpoint; with the role's provider options set, they go to its calls."""
     built: dict[tuple[str, str | None], Any] = {}
     clients = {}
     endpoints = settings.role_endpoints(for_client=True)
@@ -73,9 +90,17 @@ def _provider_clients(settings: GameSettings) -> dict[str, Any]:
         if spec.connect is None:
             raise InputError(f"provider {provider!r} declares no client (connect); it cannot play")
         key = (provider, endpoints[role])
-        if key not in built:
+        if given.get(role) is not None:
+            built[key] = given[role]
+        elif key not in built:
             built[key] = spec.connect(endpoints[role])
-        clients[role] = built[key]
+        options = {
+            name: getattr(settings, name)
+            for name, option in spec.options.items()
+            if option.role == role and getattr(settings, name, None) not in (None, ())
+        }
+        client = built[key]
+        clients[role] = _WithOptions(client, _ROLE_CALLS[role], options) if options else client
     return clients
 
 
@@ -91,8 +116,8 @@ class Channel:
         openai_clients: dict[str, Any] | None = None,
     ):
         """openai_clients: a ready client per role (captioner, painter, embedder), e.g. each
-        role's endpoint's in a tournament; else openai_client for every role; else one client
-        built per endpoint the roles call."""
+        role's endpoint's in a tournament (an OpenAI client, or a paced provider's); else
+        openai_client for every role; else one client built per endpoint the roles call."""
         self.settings = settings
         roles = settings.role_providers()
         self.caption_driver = _build_driver(
@@ -111,7 +136,7 @@ class Channel:
             else None
         )
         clients = _role_clients(settings, api_key, openai_client, openai_clients or {})
-        registered = _provider_clients(settings)
+        registered = _provider_clients(settings, openai_clients or {})
         self.caption_inputs = _without_none(
             {
                 "openai_client": clients.get("captioner"),

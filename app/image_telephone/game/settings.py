@@ -182,6 +182,22 @@ class GameSettings:
         inputs=("generate",),
         provider_option="painter",
     )
+    caption_inputs: tuple[str, ...] = _knob(
+        (),
+        "--caption-input",
+        "NAME=VALUE: an input of the captioner's model, added or renamed (repeatable; "
+        "replicate, see docs/providers.md)",
+        role="caption",
+        provider_option="captioner",
+    )
+    image_inputs: tuple[str, ...] = _knob(
+        (),
+        "--image-input",
+        "NAME=VALUE: an input of the painter's model, added or renamed (repeatable; "
+        "replicate, see docs/providers.md)",
+        role="image",
+        provider_option="painter",
+    )
     seed: int = _knob(0, "--seed", "seed for everything random (default 0)", kind=int)
     base_url: str | None = None
     style_modifiers: tuple[str, ...] = _knob(
@@ -219,7 +235,7 @@ class GameSettings:
             object.__setattr__(self, name, chosen)
         for knob in knobs():
             role, value = knob.metadata["provider_option"], getattr(self, knob.name)
-            if role is not None and value is not None:
+            if role is not None and value not in (None, (), []):
                 provider = self.role_providers()[role]
                 registered_provider(provider).check_option(role, knob.name, value)
         builtin_only = [
@@ -253,8 +269,9 @@ class GameSettings:
             raise InputError(f"guidance {self.guidance}: must be at least 0")
         if self.size is not None and not _is_size(self.size):
             raise InputError(f"size {self.size!r}: expected WIDTHxHEIGHT, e.g. 1024x1024")
-        object.__setattr__(self, "stop", tuple(self.stop))
-        object.__setattr__(self, "style_modifiers", tuple(self.style_modifiers))
+        for knob in knobs():  # repeatable knobs: lists from a file or a manifest, kept as tuples
+            if isinstance(knob.default, tuple):
+                object.__setattr__(self, knob.name, tuple(getattr(self, knob.name)))
         self._check_role_urls()
         # The client needs the URL as given; what is recorded and compared has no credentials.
         object.__setattr__(self, "client_base_url", self.base_url)
@@ -326,8 +343,9 @@ class GameSettings:
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (no secrets: keys never enter settings)."""
         record = dataclasses.asdict(self)
-        record["stop"] = list(self.stop)
-        record["style_modifiers"] = list(self.style_modifiers)
+        for knob in knobs():
+            if isinstance(knob.default, tuple):
+                record[knob.name] = list(record[knob.name])
         for knob in knobs():
             if not knob.metadata["recorded_unset"] and record[knob.name] in (None, (), []):
                 del record[knob.name]

@@ -41,13 +41,17 @@ class ProviderOption:
     role: str
     help: str
     choices: tuple[str, ...] = ()
+    # Checks a value further (raising InputError), e.g. the form of NAME=VALUE items.
+    validate: Callable[[Any], None] | None = None
 
     def check(self, provider: str, name: str, value: Any) -> None:
-        """Raises an InputError when value is not one of the choices."""
+        """Raises an InputError when value is not one of the choices (or fails validate)."""
         if self.choices and value not in self.choices:
             raise InputError(
                 f"{name} {value!r}: {provider}'s {self.role} takes {', '.join(self.choices)}"
             )
+        if self.validate is not None:
+            self.validate(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,8 +68,12 @@ class ProviderSpec:
     # its default) and the environment. The built-ins have none: the dataflows' openai and
     # offline variants call them; every other provider plays through its client.
     connect: Callable[[str | None], Any] | None = None
-    # Settings this provider takes beyond every provider's knobs, by GameSettings field name.
+    # Settings this provider takes beyond every provider's knobs, by GameSettings field name;
+    # a game passes those set to its client's calls of that role as keyword arguments.
     options: Mapping[str, ProviderOption] = dataclasses.field(default_factory=dict)
+    # True: connect also takes `pacing=` (providers.pacing.Pacing), and the client sends its
+    # HTTP through pacing.transport(...), so a tournament's [limits] gate and retry its calls.
+    paced: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLES)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from image_telephone.errors import InputError
-from image_telephone.game.settings import OFFLINE, PROVIDERS, GameSettings, knobs
+from image_telephone.game.settings import OFFLINE, GameSettings, knobs
 from image_telephone.providers.registry import provider as registered_provider
 from image_telephone.providers.registry import providers
 
@@ -44,7 +44,6 @@ _TOP_FIELDS = (
 )
 # Entry names become part of run names, which are capped at 128 characters.
 _ENTRY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]{0,23}$")
-_HTTP_PROVIDERS = tuple(provider for provider in PROVIDERS if provider != "offline")
 DEFAULT_TURNS = 10
 DEFAULT_CONCURRENCY = 8
 
@@ -70,9 +69,9 @@ class Endpoint:
 
     @property
     def uses_http(self) -> bool:
-        """Whether calls go through the tournament's OpenAI-compatible transport (and so its
-        limits); offline and other registered providers call their own models or clients."""
-        return self.provider == "openai"
+        """Whether calls go through the tournament's transport (and so its limits): openai's,
+        and a paced provider's (replicate); offline and the others call their own models."""
+        return self.provider == "openai" or registered_provider(self.provider).paced
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,7 +178,7 @@ def load_tournament(path: str | os.PathLike[str]) -> Tournament:
         out=document.text("out", f"tournaments/{file.stem}"),
         s3_endpoint=document.text("s3_endpoint"),
         concurrency=document.integer("concurrency", DEFAULT_CONCURRENCY, 1),
-        limits=parse_limits(document.table("limits"), _HTTP_PROVIDERS, base_urls),
+        limits=parse_limits(document.table("limits"), _paced_providers(), base_urls),
         prices=load_price_table(document.table("prices")),
         max_cost=_max_cost(document),
         tracker=_tracker(document),
@@ -234,6 +233,9 @@ def _endpoint_and_model(table: Table) -> tuple[Endpoint, str | None]:
         raise table.fail(
             "provider", f"{provider} takes no base_url or api_key_env here; remove them"
         )
+    if endpoint.api_key_env and provider != "openai":
+        key = registered_provider(provider).key_env
+        raise table.fail("api_key_env", f"{provider} reads its key from ${key}; remove it")
     model = table.text("model")
     if provider == OFFLINE and model:
         raise table.fail("model", "offline has one built-in model; remove 'model'")
@@ -251,6 +253,11 @@ def _embedder(document: Table, first_captioner: Entry) -> Entry:
         endpoint, model = first_captioner.endpoint, None
     models = registered_provider(endpoint.provider).models_for("embedder")
     return Entry("embedder", "embedder", endpoint, models.chosen(model)[0], ())
+
+
+def _paced_providers() -> tuple[str, ...]:
+    """The providers whose calls a [limits.PROVIDER] table paces: openai and the paced ones."""
+    return tuple(name for name, spec in providers().items() if name == "openai" or spec.paced)
 
 
 def _entry_name(table: Table, key: str, default: str | None) -> str:

@@ -7,12 +7,11 @@ import dataclasses
 import time
 
 from image_telephone.providers.openai_client import DEFAULT_MAX_RETRIES
+from image_telephone.providers.pacing import MAX_PAUSE_S
 
 from .fields import Table
 from .shared import THREADS, Shared
 
-# Like the openai client: a Retry-After of up to two minutes is waited out, a longer one is not.
-MAX_PAUSE_S = 120.0
 # Where a gate keeps its numbers: the token bucket, the pause, then the counters it reports.
 _TOKENS, _STAMP, _PAUSED_UNTIL, _IN_FLIGHT, _CALLS, _ERRORS, _RETRIES, _RATE_LIMITED = range(8)
 _COUNTERS = {

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from image_telephone.errors import InputError
+from image_telephone.providers.registry import provider as registered_provider
 
 from .config import Endpoint
 from .games import GameSpec
@@ -25,7 +26,7 @@ DEFAULT_KEY = "OPENAI_API_KEY"  # what the OpenAI client reads when an entry nam
 
 def key_variable(endpoint: Endpoint) -> str:
     """The environment variable that holds the endpoint's API key."""
-    return endpoint.api_key_env or DEFAULT_KEY
+    return endpoint.api_key_env or registered_provider(endpoint.provider).key_env or DEFAULT_KEY
 
 
 def keys_in_use(specs: Iterable[GameSpec]) -> frozenset[str]:

@@ -8,13 +8,11 @@ from typing import Any
 
 from burr.tracking import LocalTrackingClient
 from burr.tracking.common.models import ApplicationMetadataModel
-from burr.tracking.s3client import S3TrackingClient
 from burr.visibility.tracing import tracer_factory_context_var
 from hamilton.lifecycle import NodeExecutionHook
 
 from image_telephone.game.burr_compat import as_resume
 from image_telephone.store.artifacts import SERDE_STORE
-from image_telephone.store.s3_store import check_bucket, make_s3_client, parse_s3_uri
 from image_telephone.store.storage import Store
 
 RUN_LOCATION = "run_location"  # the field our trackers add to an app's metadata.json
@@ -52,21 +50,6 @@ class ResumableLocalTracker(LocalTrackingClient):
                 json.dump({**metadata, RUN_LOCATION: self.run_location}, file)
 
 
-class ResumableS3Tracker(S3TrackingClient):
-    """Burr's S3 tracker (read by `burr --backend s3`), able to log a resumed run."""
-
-    run_location: str | None = None
-
-    def post_application_create(self, *, parent_pointer: Any = None, **kwargs: Any) -> None:
-        super().post_application_create(parent_pointer=as_resume(parent_pointer), **kwargs)
-
-    def log_object(self, *path_within_project: str, data: Any, **kwargs: Any) -> None:
-        # The app's metadata.json (written once per process) carries the run's location.
-        if path_within_project[-1:] == ("metadata.json",) and self.run_location is not None:
-            data = RunMetadataModel(**data.model_dump(), run_location=self.run_location)
-        super().log_object(*path_within_project, data=data, **kwargs)
-
-
 def for_run(tracker: Any, store: Store) -> Any:
     """The tracker (or None), told where the run lives: the app's metadata records the run's
     location, and each artifact in a step's result its URI (file:///… or s3://…)."""
@@ -83,12 +66,24 @@ def make_tracker(tracker: bool | str, project: str, s3_endpoint: str | None = No
         return None
     if tracker is True or tracker == "local":
         return ResumableLocalTracker(project=project)
+    # boto3 is loaded only for an S3 tracker: a local game starts without it.
+    from image_telephone.game.s3_tracking import ResumableS3Tracker
+    from image_telephone.store.s3_store import check_bucket, make_s3_client, parse_s3_uri
+
     bucket, _ = parse_s3_uri(tracker)
     endpoint = s3_endpoint or os.environ.get("AWS_ENDPOINT_URL") or None
     # Burr's tracker would first fail deep in building the app, with a raw boto3 traceback.
     # No write probe: a stray key under data/{project}/ breaks the `burr` UI's S3 indexer.
     check_bucket(make_s3_client(endpoint), bucket)
     return ResumableS3Tracker(project=project, bucket=bucket, endpoint_url=endpoint)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ResumableS3Tracker":  # its module loads boto3, so only when asked for
+        from image_telephone.game.s3_tracking import ResumableS3Tracker
+
+        return ResumableS3Tracker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # The nodes that read, decode, call a model or assemble results: where a step's time goes.

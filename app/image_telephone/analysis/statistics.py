@@ -28,6 +28,8 @@ class Bootstrap:
 
     def intervals(self, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
         """The percentile interval's lower and upper bounds, (entries, columns) each."""
+        if not len(self.keys):
+            return self.estimates.copy(), self.estimates.copy()
         tail = 100 * (1 - level) / 2
         with np.errstate(all="ignore"):
             low, high = np.nanpercentile(self.replicates, [tail, 100 - tail], axis=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,9 @@ from image_telephone.store.storage import Store
 from image_telephone.tournament import plots
 
 from .leaderboard import level_table
+from .study_report import study_files
 from .summary import summary_html
+from .video_grid import write_video_grid
 
 TURNS, GAMES = "turns", "games.csv"
 PAIRS, LEVELS = "leaderboard_pairs.csv", "leaderboard_levels.csv"
@@ -40,8 +43,10 @@ def write_outputs(
     totals: dict[str, Any],
     snapshot: dict[str, Any],
     reports: set[str],
+    read_image: Callable[[str], bytes] | None = None,
 ) -> list[str]:
-    """Writes everything under store; returns the URIs, the summary page last."""
+    """Writes everything under store (with read_image, a turn's image by its URI, also the
+    video grid and the study's example images); returns the URIs, the summary page last."""
     files: dict[str, tuple[bytes, str]] = {
         f"{TURNS}.parquet": (_parquet(turns), "application/vnd.apache.parquet"),
         f"{TURNS}.csv": (_csv(turns), "text/csv"),
@@ -57,6 +62,8 @@ def write_outputs(
         ):
             files[key] = (plots.png(figure), "image/png")
             pictures.append(key)
+    video = write_video_grid(store, turns, read_image) if read_image and len(turns) else []
+    files.update(study_files(name, turns, read_image, video))
     page = summary_html(
         name,
         location,
@@ -66,9 +73,10 @@ def write_outputs(
         pairs,
         level_table(levels) if len(levels) else levels,
         pictures,
-        list(files),
+        [*list(files), *video],
         reports,
         snapshot["stop_reason"],
     )
     files[SUMMARY] = (page.encode("utf-8"), "text/html")
-    return [store.write_bytes(key, data, kind) for key, (data, kind) in files.items()]
+    written = [store.uri(key) for key in video]
+    return written + [store.write_bytes(key, data, kind) for key, (data, kind) in files.items()]

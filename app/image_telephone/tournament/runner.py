@@ -29,6 +29,7 @@ from .games import FAILED, GameSetup, plan_games
 from .leaderboard import level_leaderboard, pair_leaderboard
 from .outputs import SUMMARY, write_outputs
 from .results import collect_turns, games_frame, totals
+from .study_report import image_reader
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,7 @@ def run_tournament(
             totals=summed,
             snapshot=snapshot,
             reports={s.run_name for s in specs if root.child(s.run_name).exists(REPORT_PAGE)},
+            read_image=image_reader(root),
         )
     return TournamentResult(
         root.location, games, turns, pairs, levels, summed, snapshot, written, tuple(unmeasured)

@@ -35,6 +35,16 @@ def _report_hint(location: str) -> str:
     return f"<p class='muted'>A game's report: <code>{html.escape(command)}</code>.</p>"
 
 
+def _study_link(files: list[str]) -> str:
+    if "study.html" not in files:
+        return ""
+    return (
+        f"<p><b>{_link('study.html', 'The study')}</b>: best painter and captioner with 95% "
+        "intervals, which role matters more, the difficulty check, convergence, attractors and "
+        "the video grid.</p>"
+    )
+
+
 def _embedder(embedder: dict[str, str]) -> str:
     where = embedder["endpoint"]
     at = f" at {html.escape(where)}" if where != embedder["provider"] else ""
@@ -121,6 +131,7 @@ Estimated cost: <b>${totals["cost_usd"]:.4f}</b>{
 <p>HTTP requests in this run, per endpoint (retries and errors included):</p>
 {_table(http) if len(http) else "<p class='muted'>none</p>"}
 <h2>Distance to the start</h2>
+{_study_link(files)}
 <p>Every caption and start prompt embedded by one embedder: {_embedder(totals["embedder"])}.</p>
 {_judge(totals.get("judge"))}
 {"".join(f'<p><img src="{html.escape(p)}" alt="{html.escape(p)}"></p>' for p in plots)}

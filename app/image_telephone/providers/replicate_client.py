@@ -159,7 +159,9 @@ class ReplicateClient:
                 f"({type(error).__name__}: {error}) after the retries"
             ) from None
         if prediction.status != "succeeded":
-            reason = _one_line(prediction.error) or "no reason given"
+            # Its first line: a model's error may go on with the traceback.
+            reason = _one_line(str(prediction.error or "").strip().split("\n")[0])
+            reason = reason or "no reason given"
             raise ProviderError(
                 f"replicate {model} could not {what}: prediction {prediction.id} "
                 f"{prediction.status}: {reason}"

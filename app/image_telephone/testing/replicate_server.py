@@ -199,8 +199,22 @@ class ReplicateTestServer:
         if not versions and not self._official(model):
             raise ApiError(404, f"model {model} not found")
         owner, _, name = model.partition("/")
-        latest = {"id": versions[-1], "openapi_schema": {}} if versions else None
-        return {"owner": owner, "name": name, "url": "", "latest_version": latest}
+        latest = None
+        if versions:
+            latest = {
+                "id": versions[-1],
+                "created_at": "2026-01-01T00:00:00Z",
+                "cog_version": "",
+                "openapi_schema": {},
+            }
+        return {
+            "owner": owner,
+            "name": name,
+            "url": "",
+            "visibility": "public",
+            "run_count": 0,
+            "latest_version": latest,
+        }
 
     def _create(
         self, model_version: tuple[str, str], body: dict[str, Any], headers: dict[str, str]

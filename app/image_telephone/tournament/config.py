@@ -24,6 +24,8 @@ from .prompts import DEFAULT_PROMPTS, Prompt, load_prompts, select_prompts
 CAPTION_FIELDS = tuple(field.name for field in knobs("caption"))
 IMAGE_FIELDS = tuple(field.name for field in knobs("image"))
 _ENTRY_FIELDS = ("name", "provider", "model", "base_url", "api_key_env")
+# The GameSettings field of an entry's role: a provider need not serve the other roles.
+_ROLE_PROVIDER = {"captioner": "caption_provider", "painter": "image_provider"}
 _TOP_FIELDS = (
     "name",
     "captioners",
@@ -209,7 +211,7 @@ def _entries(document: Table, key: str, role_fields: tuple[str, ...]) -> tuple[E
         parameters = tuple((k, table.values[k]) for k in role_fields if k in table.values)
         entry = Entry(role, name, endpoint, model, parameters)
         try:  # GameSettings checks temperature, size, … the way `run` does
-            GameSettings(provider=provider, **dict(parameters))
+            GameSettings(**{_ROLE_PROVIDER[role]: provider}, **dict(parameters))
         except (InputError, TypeError) as error:
             raise InputError(f"{table.where} ({name!r}): {error}") from None
         entries.append(entry)

@@ -10,8 +10,8 @@ from .shared import THREADS, Shared
 
 # Usage assumed for a kind of call not seen yet, so that --max-cost holds back the first ones too.
 NOMINAL_USAGE: dict[str, dict[str, int]] = {
-    "caption": {"prompt_tokens": 1000, "completion_tokens": 150},
-    "image": {"input_tokens": 60, "output_tokens": 1056},
+    "caption": {"prompt_tokens": 1000, "completion_tokens": 150, "predict_time_s": 2.0},
+    "image": {"input_tokens": 60, "output_tokens": 1056, "predict_time_s": 5.0},
     "embedding": {"prompt_tokens": 60},
 }
 _SPENT, _RESERVED, _EXHAUSTED = range(3)  # a budget's shared numbers
@@ -19,12 +19,14 @@ _SPENT, _RESERVED, _EXHAUSTED = range(3)  # a budget's shared numbers
 
 @dataclasses.dataclass(frozen=True)
 class Price:
-    """US dollars per million tokens in and out, per image and per call."""
+    """US dollars per million tokens in and out, per image, per call and per second of a
+    prediction (Replicate bills its hardware by the second: usage's predict_time_s)."""
 
     input_per_million: float = 0.0
     output_per_million: float = 0.0
     per_image: float = 0.0
     per_call: float = 0.0
+    per_second: float = 0.0
 
 
 def tokens_in(usage: dict[str, Any] | None) -> int:
@@ -52,12 +54,20 @@ class PriceTable:
 
     def cost(self, kind: str, model: str, usage: dict[str, Any] | None) -> float:
         """The estimated US dollars of one call of kind ("caption", "image", "embedding")."""
-        price = self.prices.get(model)
+        price = self.price(model)
         if price is None:
             return 0.0
         tokens = tokens_in(usage) * price.input_per_million
         tokens += tokens_out(usage) * price.output_per_million
-        return tokens / 1e6 + price.per_call + (price.per_image if kind == "image" else 0.0)
+        seconds = float((usage or {}).get("predict_time_s") or 0.0) * price.per_second
+        per_image = price.per_image if kind == "image" else 0.0
+        return tokens / 1e6 + seconds + price.per_call + per_image
+
+    def price(self, model: str) -> Price | None:
+        """The model's price: by its name, else (owner/name:VERSION) by owner/name."""
+        if model in self.prices or "/" not in model:
+            return self.prices.get(model)
+        return self.prices.get(model.partition(":")[0])
 
     def nominal(self, kind: str, model: str) -> float:
         """The cost of a typical call of kind, before any has been seen."""
@@ -65,7 +75,7 @@ class PriceTable:
 
     def unpriced(self, models: set[str]) -> list[str]:
         """The models the table has no price for."""
-        return sorted(model for model in models if model not in self.prices)
+        return sorted(model for model in models if self.price(model) is None)
 
 
 def load_price_table(overrides: Table) -> PriceTable:

@@ -22,6 +22,7 @@ from image_telephone.tournament.study import (
 )
 
 from .test_tournament_config import OFFLINE_PAIRS, THREE_PROMPTS, write_tournament
+from .test_tournament_offline import tournament_command
 
 EFFECTS = np.array([-0.3, -0.1, 0.1, 0.3])  # captioners' planted effects on a game's drift
 
@@ -198,3 +199,18 @@ def test_a_tournament_writes_its_study_page_and_figures(played):
     assert (ranks["low"] <= ranks["mean"]).all() and (ranks["mean"] <= ranks["high"]).all()
     if (results / "video_grid.gif").exists():
         assert 'src="video_grid.gif"' in page
+
+
+def test_leaderboards_and_the_commands_pairs_table_carry_intervals(played, capsys):
+    folder, result = played
+    pairs = pd.read_csv(folder / "out" / "results" / "leaderboard_pairs.csv")
+    assert (pairs["mean_low"] < pairs["mean_distance_to_start"]).all()
+    assert (pairs["mean_distance_to_start"] < pairs["mean_high"]).all()
+    levels = pd.read_csv(folder / "out" / "results" / "leaderboard_levels.csv")
+    assert (levels["mean_low"] <= levels["mean_high"]).all()
+    assert tournament_command(str(folder / "cup.toml")) == 0  # finished: rewrites the results
+    best = pairs.iloc[0]
+    shown = (
+        f"{best['mean_distance_to_start']:.3f} [{best['mean_low']:.3f}, {best['mean_high']:.3f}]"
+    )
+    assert shown in capsys.readouterr().out

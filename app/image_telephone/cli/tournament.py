@@ -166,15 +166,15 @@ def _tournament(args: argparse.Namespace) -> int:
 def _print_pairs(pairs: pd.DataFrame) -> None:
     from rich.table import Table
 
-    table = Table(title="pairs, closest to the start first (mean cosine distance)")
-    for column in ("rank", "captioner", "painter", "mean", "final", "cost $"):
+    table = Table(title="pairs, closest to the start first (mean cosine distance, 95% interval)")
+    for column in ("rank", "captioner", "painter", "mean [95% CI]", "final", "cost $"):
         table.add_column(column)
     for row in pairs.head(_SHOWN_PAIRS).itertuples(index=False):
         table.add_row(
             str(row.rank),
             row.captioner,
             row.painter,
-            f"{row.mean_distance_to_start:.3f}",
+            f"{row.mean_distance_to_start:.3f} [{row.mean_low:.3f}, {row.mean_high:.3f}]",
             f"{row.final_distance_to_start:.3f}",
             f"{row.cost_usd:.4f}",
         )

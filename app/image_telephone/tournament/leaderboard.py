@@ -1,8 +1,11 @@
-"""Leaderboards: which captioner × painter pairs stay closest to the start, overall and by level."""
+"""Leaderboards: which captioner × painter pairs stay closest to the start, overall and by level,
+with 95% bootstrap intervals that resample games."""
 
 from __future__ import annotations
 
 import pandas as pd
+
+from image_telephone.analysis.statistics import grouped_bootstrap, interval_frame
 
 from .prompts import level_order
 
@@ -13,8 +16,16 @@ def _last_turns(turns: pd.DataFrame) -> pd.DataFrame:
     return turns.loc[turns.groupby("run_name")["turn"].idxmax()]
 
 
+def _intervals(turns: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The 95% interval of each group's mean distance to the start (games resampled)."""
+    frame = interval_frame(grouped_bootstrap(turns, "distance_to_start", by), by)
+    columns = {"low": "mean_low", "high": "mean_high"}
+    return frame.set_index(by)[list(columns)].rename(columns=columns)
+
+
 def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair, closest to the start first: mean and final distance, games, cost."""
+    """One row per pair, closest to the start first: mean distance (and its interval), final
+    distance, games, cost."""
     played = turns.groupby(PAIR).agg(
         mean_distance_to_start=("distance_to_start", "mean"),
         mean_distance_to_previous=("distance_to_previous", "mean"),
@@ -22,7 +33,10 @@ def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
         cost_usd=("cost_usd", "sum"),
     )
     final = _last_turns(turns).groupby(PAIR)["distance_to_start"].mean()
-    played.insert(1, "final_distance_to_start", final)
+    intervals = _intervals(turns, PAIR)
+    played.insert(1, "mean_low", intervals["mean_low"])
+    played.insert(2, "mean_high", intervals["mean_high"])
+    played.insert(3, "final_distance_to_start", final)
     status = pd.crosstab([games["captioner"], games["painter"]], games["status"])
     board = (
         played.join(status.rename(columns=lambda name: f"games_{name}"), how="outer")
@@ -38,7 +52,7 @@ def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
 
 
 def level_leaderboard(turns: pd.DataFrame) -> pd.DataFrame:
-    """Tidy: one row per pair and level, with the mean and final distance to the start."""
+    """Tidy: one row per pair and level: mean distance to the start (and its interval), final."""
     final = _last_turns(turns).groupby([*PAIR, "level"])["distance_to_start"].mean()
     board = (
         turns.groupby([*PAIR, "level"])
@@ -46,6 +60,7 @@ def level_leaderboard(turns: pd.DataFrame) -> pd.DataFrame:
             mean_distance_to_start=("distance_to_start", "mean"),
             games=("run_name", "nunique"),
         )
+        .join(_intervals(turns, [*PAIR, "level"]))
         .join(final.rename("final_distance_to_start"))
         .reset_index()
     )

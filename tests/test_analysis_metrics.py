@@ -15,6 +15,7 @@ from image_telephone.analysis.image_change import (
     difference_hash,
     hamming_distance,
     histogram_distance,
+    perceptual_hash,
 )
 from image_telephone.analysis.metrics import write_metrics
 from image_telephone.analysis.projection import project_2d
@@ -174,7 +175,9 @@ def test_image_change_measures():
     flipped = gradient.transpose(Image.Transpose.ROTATE_90)
     assert hamming_distance(difference_hash(gradient), difference_hash(gradient)) == 0
     assert hamming_distance(difference_hash(gradient), difference_hash(flipped)) > 16
-    assert difference_hash(gradient).size == 64
+    assert 0 <= difference_hash(gradient) < 2**64
+    assert hamming_distance(perceptual_hash(gradient), perceptual_hash(gradient)) == 0
+    assert hamming_distance(perceptual_hash(gradient), perceptual_hash(flipped)) > 0
 
 
 def test_write_metrics_gives_one_row_per_turn(tmp_path):

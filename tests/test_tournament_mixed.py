@@ -85,7 +85,8 @@ def test_a_mixed_tournament_plays_resumes_and_measures_with_its_one_embedder(tmp
     monkeypatch.setenv("KEY_B", KEY_B)
     with OpenAICompatibleServer() as captions, OpenAICompatibleServer() as paints:
         url_a, url_b = captions.base_url, paints.base_url
-        path = write_tournament(tmp_path, mixed_file(url_a, url_b), turns=2)
+        body = 'judge = "players"\n' + mixed_file(url_a, url_b)  # measured by the embedder
+        path = write_tournament(tmp_path, body, turns=2)
         executor = RecordingExecutor(4)
         result = run_tournament(load_tournament(path), executor)
         calls_a, calls_b = captions.requests, paints.requests

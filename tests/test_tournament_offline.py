@@ -143,7 +143,8 @@ def test_processes_executor_gives_the_thread_executors_table(tmp_path):
 
 
 def test_distances_are_measured_from_each_games_own_captions_and_prompt(tmp_path):
-    tournament = load_tournament(write_tournament(tmp_path, THREE_PROMPTS + OFFLINE_PAIRS))
+    body = 'judge = "players"\n' + THREE_PROMPTS + OFFLINE_PAIRS  # the games' own embeddings
+    tournament = load_tournament(write_tournament(tmp_path, body))
     turns = run_tournament(tournament).turns
 
     def cosine_distance(a, b):

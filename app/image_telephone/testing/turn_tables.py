@@ -80,8 +80,32 @@ def synthetic_turns(plan: Plan, seed: int = 0) -> pd.DataFrame:
                                 "phash_distance_to_previous": (
                                     np.nan if t == 0 else 2 + 20 * previous[t] + rng.uniform(0, 4)
                                 ),
-                                "cost_usd": 0.0,
+                                "image_distance_to_previous": (
+                                    np.nan if t == 0 else 0.5 * previous[t] + rng.uniform(0, 0.05)
+                                ),
+                                **_constants(captioner, painter, t),
                                 "image": f"{plan.image_root}/{run}/image_{t + 1:03d}.png",
                             }
                         )
     return pd.DataFrame(rows)
+
+
+def _constants(captioner: str, painter: str, turn: int) -> dict[str, object]:
+    """The columns a real table has that the study does not read: models, tokens, timings."""
+    return {
+        "caption_endpoint": "offline",
+        "image_endpoint": "offline",
+        "embeddings_endpoint": "offline",
+        "caption_model": f"{captioner}-model",
+        "image_model": f"{painter}-model",
+        "embeddings_model": "offline-embed",
+        "caption_tokens_in": 800,
+        "caption_tokens_out": 60,
+        "image_tokens_in": 70,
+        "image_tokens_out": 0,
+        "embedding_tokens": 15,
+        "cost_usd": 0.001,
+        "caption_latency_s": 0.8,
+        "image_latency_s": 4.0,
+        "created_at": f"2026-01-01T00:{turn:02d}:00+00:00",
+    }

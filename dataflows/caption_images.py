@@ -10,9 +10,7 @@ import base64
 import binascii
 import contextlib
 import datetime
-import functools
 import io
-import logging
 import os
 import re
 import time
@@ -23,19 +21,15 @@ from typing import Any
 
 from hamilton.function_modifiers import config
 
+from image_telephone.dataflows._openai_chat import (
+    _chat_completion,
+    _chat_parameters,
+    _default_openai_client,
+)
+
 # With no config at all the dataflow is OpenAI's, as the original elijahbenizzy one was.
 _OPENAI = ["openai", None]
 
-
-@functools.cache
-def _default_openai_client() -> Any:
-    """openai.OpenAI() from the environment, built once: for callers who pass no client."""
-    import openai
-
-    return openai.OpenAI()
-
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_OPENAI_CAPTION_MODEL = "gpt-4.1-mini"
 DEFAULT_OPENAI_EMBEDDINGS_MODEL = "text-embedding-3-small"
@@ -54,7 +48,6 @@ _MAGIC_NUMBERS = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
-_REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 REGISTERED_MAX_IMAGE_SIDE = 1024
 _BUILT_IN_PROVIDERS = ("openai", "offline", None)
 
@@ -70,7 +63,6 @@ def _registered_embedder(configuration: dict[str, Any]) -> bool:
     return _registered(configuration) and configuration.get("include_embeddings") is True
 
 
-_logged_parameter_notes: set[tuple[str, str]] = set()
 # A bad-image message is one line; with a prefix such as "error: " it still fits in 200.
 _MESSAGE_LIMIT = 190
 _SHOWN_LIMIT = 72  # characters of the input's name in such a message
@@ -399,71 +391,6 @@ def caption_model__offline() -> str:
 def caption_model__registered(model: str) -> str:
     """A registered provider's vision model, as the game resolved it."""
     return model
-
-
-def _note_once(model: str, note: str, notes: list[str]) -> None:
-    notes.append(note)
-    if (model, note) not in _logged_parameter_notes:
-        _logged_parameter_notes.add((model, note))
-        logger.warning("%s: %s", model, note)
-
-
-def _chat_parameters(
-    model: str,
-    max_tokens: int,
-    temperature: float | None,
-    stop: list[str] | None,
-    seed: int | None,
-    notes: list[str],
-) -> dict[str, Any]:
-    """Chat parameters the model accepts; reasoning models take max_completion_tokens only."""
-    params: dict[str, Any] = {}
-    if model.startswith(_REASONING_MODEL_PREFIXES):
-        params["max_completion_tokens"] = max_tokens
-        if temperature is not None and temperature != 1:
-            _note_once(model, f"temperature={temperature} not supported; used the default", notes)
-    else:
-        params["max_tokens"] = max_tokens
-        if temperature is not None:
-            params["temperature"] = temperature
-    if stop:
-        params["stop"] = list(stop)
-    if seed is not None:
-        params["seed"] = seed
-    return params
-
-
-def _adapt_to_rejection(error: Any, params: dict[str, Any], model: str, notes: list[str]) -> bool:
-    """Drops or renames a parameter the server rejected; True when a retry makes sense."""
-    param = getattr(error, "param", None) or ""
-    message = str(getattr(error, "message", error))
-    if "max_tokens" in (param + message) and "max_tokens" in params:
-        params["max_completion_tokens"] = params.pop("max_tokens")
-        _note_once(model, "max_tokens rejected; sent max_completion_tokens", notes)
-        return True
-    for name in ("temperature", "stop", "seed"):
-        if name in (param or message) and name in params:
-            value = params.pop(name)
-            _note_once(model, f"{name}={value!r} rejected by the server; sent without it", notes)
-            return True
-    return False
-
-
-def _chat_completion(
-    openai_client: Any, model: str, messages: list[dict], params: dict[str, Any], notes: list[str]
-) -> Any:
-    """The chat completion, the parameters a server rejects adapted (params changes in place):
-    the one place that knows what reasoning models take (rewrite_captions uses it too)."""
-    import openai
-
-    for _attempt in range(4):
-        try:
-            client = openai_client or _default_openai_client()
-            return client.chat.completions.create(model=model, messages=messages, **params)
-        except openai.BadRequestError as error:
-            if not _adapt_to_rejection(error, params, model, notes):
-                raise
-    raise RuntimeError(f"{model}: the server rejected every parameter combination")
 
 
 @config.when_in(provider=_OPENAI)

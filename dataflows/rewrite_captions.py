@@ -13,6 +13,8 @@ from typing import Any
 
 from hamilton.function_modifiers import config
 
+from image_telephone.dataflows._openai_chat import _chat_completion, _chat_parameters
+
 DEFAULT_OPENAI_REWRITE_MODEL = "gpt-4.1-mini"
 
 
@@ -63,16 +65,13 @@ def rewrite_model__offline() -> str:
 @config.when(provider="openai")
 def rewrite_completion__openai(
     rewrite_prompt: str,
-    openai_client: Any,
     rewrite_model: str,
+    openai_client: Any = None,
     max_tokens: int = 300,
     temperature: float | None = None,
     seed: int | None = None,
 ) -> dict:
     """The chat completion that rewrites the caption: text, usage, latency, parameter notes."""
-    # The caption dataflow knows what each model takes; this dataflow ships inside the package.
-    from image_telephone.dataflows.caption_images import _chat_completion, _chat_parameters
-
     notes: list[str] = []
     params = _chat_parameters(rewrite_model, max_tokens, temperature, None, seed, notes)
     started = time.perf_counter()

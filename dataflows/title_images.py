@@ -1,7 +1,8 @@
 """Title an artwork: caption_images with a title prompt, K candidates and post-processing.
 
-A Hamilton dataflow that extends caption_images rather than copying it: build one driver from
-both modules, this one last, with module overrides allowed (it replaces ``core_prompt``)::
+A Hamilton dataflow that extends caption_images rather than copying it: in the image-telephone
+package, build one driver from both modules, this one last, with module overrides allowed (it
+replaces ``core_prompt``); the hub's ``title_images`` is the two already merged into one module::
 
     driver.Builder().with_modules(caption_images, title_images).allow_module_overrides()
 

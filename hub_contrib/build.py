@@ -11,25 +11,43 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from .hub_module import DataflowSource
+from .hub_module import DataflowSource, merged_source
 from .introspect import build_driver
 from .layout import HUB_CONTRIB, USER_PATH, picture_name, user_dir
 from .readme import render_readme
 from .spec import AUTHOR_MD, DATAFLOWS, USER, DataflowSpec
 
 
+def _modules(spec: DataflowSpec) -> list[ModuleType]:
+    """The source modules of a dataflow: the ones it extends first, then its own."""
+    return [importlib.import_module(name) for name in spec.module_names]
+
+
+def _source(spec: DataflowSpec) -> DataflowSource:
+    """The dataflow as one module: an extension is published merged with what it extends."""
+    modules = _modules(spec)
+    text = Path(modules[0].__file__).read_text(encoding="utf-8")
+    for module in modules[1:]:
+        extension = Path(module.__file__)
+        text = merged_source(
+            text, extension.read_text(encoding="utf-8"), f"dataflows/{extension.name}"
+        )
+    return DataflowSource(text)
+
+
 def _dataflow_texts(spec: DataflowSpec) -> dict[str, str]:
-    module = importlib.import_module(spec.module_name)
-    source = DataflowSource(Path(module.__file__).read_text(encoding="utf-8"))
+    source = _source(spec)
+    origins = tuple(f"dataflows/{name}.py" for name in (*spec.bases, spec.name))
     tags = {
         "schema": "1.0",
         "use_case_tags": list(spec.use_case_tags),
         "secondary_tags": spec.secondary_tags,
     }
     return {
-        "__init__.py": ASF_HEADER + source.hub_source(spec.name, spec.configs[0]),
-        "README.md": render_readme(spec, module, source),
+        "__init__.py": ASF_HEADER + source.hub_source(spec.name, spec.configs[0], origins),
+        "README.md": render_readme(spec, _modules(spec), source),
         "requirements.txt": "".join(f"{name}\n" for name in source.requirements()),
         "tags.json": json.dumps(tags, indent=2) + "\n",
         "valid_configs.jsonl": "".join(json.dumps(config) + "\n" for config in spec.configs),
@@ -87,7 +105,7 @@ def write(root: Path = HUB_CONTRIB) -> list[Path]:
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
     for relative, (spec, config) in pictures.items():
-        dr = build_driver(importlib.import_module(spec.module_name), config)
+        dr = build_driver(_modules(spec), config)
         dr.display_all_functions(
             str(root / relative), {"format": "png", "view": False}, show_legend=False
         )

@@ -1,5 +1,6 @@
 """What Hamilton's own introspection says about a dataflow across its valid configs."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -8,9 +9,13 @@ from hamilton import driver
 from hamilton.graph_types import HamiltonNode
 
 
-def build_driver(module: ModuleType, config: dict) -> driver.Driver:
-    """A Driver for module under config, the way a hub user builds one."""
-    return driver.Builder().with_config(config).with_modules(module).build()
+def build_driver(modules: ModuleType | Sequence[ModuleType], config: dict) -> driver.Driver:
+    """A Driver for a module under config, the way a hub user builds one; for several modules
+    (a dataflow and its extension), later ones override earlier ones' nodes."""
+    if isinstance(modules, ModuleType):
+        return driver.Builder().with_config(config).with_modules(modules).build()
+    builder = driver.Builder().with_config(config).with_modules(*modules)
+    return builder.allow_module_overrides().build()
 
 
 def type_name(annotation: Any) -> str:
@@ -38,7 +43,7 @@ class NodeRow:
     name: str
     type: str
     documentation: str
-    source_line: int
+    source_line: tuple[int, int]  # (which module, line): a base's nodes before its extension's
     configs: set[int] = field(default_factory=set)
     final_in: set[int] = field(default_factory=set)  # configs where nothing else uses it
 
@@ -62,13 +67,14 @@ class Introspection:
     functions: list[dict[str, str]]  # per config: node name -> the function defining it
 
     @classmethod
-    def of(cls, module: ModuleType, configs: tuple[dict, ...]) -> "Introspection":
+    def of(cls, modules: Sequence[ModuleType], configs: tuple[dict, ...]) -> "Introspection":
         """Builds a Driver per config and reads list_available_variables()."""
         inputs: dict[str, InputRow] = {}
         nodes: dict[tuple[str, str, str], NodeRow] = {}
         functions: list[dict[str, str]] = []
+        order = {module.__name__: index for index, module in enumerate(modules)}
         for index, config in enumerate(configs):
-            variables = build_driver(module, config).list_available_variables()
+            variables = build_driver(modules, config).list_available_variables()
             computed = [v for v in variables if not v.is_external_input]
             used = set().union(*(_dependencies(v) for v in computed))
             functions.append({})
@@ -77,7 +83,8 @@ class Introspection:
                 # @config.when renames the function; its code keeps the name it has in source
                 functions[index][variable.name] = function.__code__.co_name
                 key = (variable.name, type_name(variable.type), variable.documentation or "")
-                row = nodes.setdefault(key, NodeRow(*key, function.__code__.co_firstlineno))
+                line = (order.get(function.__module__, 0), function.__code__.co_firstlineno)
+                row = nodes.setdefault(key, NodeRow(*key, line))
                 row.configs.add(index)
                 if variable.name not in used:
                     row.final_in.add(index)

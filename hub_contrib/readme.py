@@ -3,6 +3,7 @@
 import ast
 import importlib.metadata
 import json
+from collections.abc import Sequence
 from types import ModuleType
 
 from .hub_module import DataflowSource, python_literal
@@ -27,6 +28,14 @@ def _configs_label(indexes: set[int], configs: tuple[dict, ...]) -> str:
         if indexes == {i for i, config in enumerate(configs) if config.get(key) == value}:
             return _code(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
     return ", ".join(_code(json.dumps(configs[index])) for index in sorted(indexes))
+
+
+def _origins(spec: DataflowSpec) -> str:
+    """The source files, as the README names them."""
+    files = [_code(f"dataflows/{name}.py") for name in (*spec.bases, spec.name)]
+    if len(files) == 1:
+        return files[0]
+    return f"{', '.join(files[:-1])} (merged into this module) and {files[-1]}"
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
@@ -74,9 +83,9 @@ def _finals(found: Introspection, configs: tuple[dict, ...]) -> str:
     return ", ".join(labels[name] for name in sorted(labels))
 
 
-def render_readme(spec: DataflowSpec, module: ModuleType, source: DataflowSource) -> str:
+def render_readme(spec: DataflowSpec, modules: Sequence[ModuleType], source: DataflowSource) -> str:
     """README.md with the hub's sections: purpose, configuration options, limitations."""
-    found = Introspection.of(module, spec.configs)
+    found = Introspection.of(modules, spec.configs)
     configs = spec.configs
     inputs = [
         (
@@ -96,8 +105,8 @@ def render_readme(spec: DataflowSpec, module: ModuleType, source: DataflowSource
         "# Purpose of this module",
         ast.get_docstring(source.tree).replace("``", "`"),
         "",
-        f"Maintained as `dataflows/{spec.name}.py` in `{DISTRIBUTION}`, whose build writes",
-        "this folder. Pull it and run it:",
+        f"Maintained in `{DISTRIBUTION}` as {_origins(spec)}; its build writes this folder.",
+        "Pull it and run it:",
         "",
         *_example(spec),
         "",

@@ -17,6 +17,7 @@ from hub_contrib.introspect import build_driver, type_name
 from hub_contrib.layout import HUB_CONTRIB, TEXT_FILES, dataflow_dir, user_dir
 from hub_contrib.spec import DATAFLOWS, USER
 from image_telephone.testing import OpenAICompatibleServer
+from image_telephone.titling import CollectionTitler, TitleSettings
 
 REPO = HUB_CONTRIB.parent
 SPECS = {spec.name: spec for spec in DATAFLOWS}
@@ -31,7 +32,13 @@ CONFIG_IDS = [f"{name}:{line}" for name, line in CONFIG_LINES]
 HUB_TAG_KEYS = {"schema", "use_case_tags", "secondary_tags", "driver_tags"}
 HUB_README_HEADINGS = ["# Purpose of this module", "# Configuration Options", "# Limitations"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-API_PATHS = {"caption_images": "/v1/chat/completions", "generate_images": "/v1/images/generations"}
+CHAT = "/v1/chat/completions"
+API_PATHS = {
+    "caption_images": CHAT,
+    "generate_images": "/v1/images/generations",
+    "rewrite_captions": CHAT,
+    "title_images": CHAT,
+}
 
 
 def _subprocess_env(**extra: str) -> dict[str, str]:
@@ -57,7 +64,29 @@ def hub_modules(tmp_path_factory) -> dict:
 def _inputs(name: str, start_image: Path) -> dict:
     if name == "caption_images":
         return {"image_url": str(start_image)}
+    if name == "title_images":  # a title's length, as the title command asks for one
+        return {"image_url": str(start_image), "candidates": 3, "max_tokens": 6, "stop": ["\n"]}
+    if name == "rewrite_captions":
+        caption = "a red circle on a dark blue background"
+        return {"caption_text": caption, "more_of": "red", "panel": 1, "panels": 3}
     return {"image_generation_prompt": "a red circle on a dark blue background"}
+
+
+def _check_result(name: str, config: dict, result: dict) -> None:
+    """What each dataflow's example outputs must hold."""
+    if name == "caption_images":
+        assert result["generated_caption"].strip()
+        assert result["metadata"]["generated_caption"] == result["generated_caption"]
+    elif name == "generate_images":
+        assert result["generated_image_png"].startswith(PNG_MAGIC)
+    elif name == "rewrite_captions":
+        assert result["rewritten_caption"].strip()
+        assert result["rewrite_completion"]["text"] == result["rewritten_caption"]
+    else:
+        assert result["title"] and result["title_record"]["title"] == result["title"]
+        assert len(result["title"].split()) <= 8
+    if name in ("caption_images", "generate_images"):
+        assert result["metadata"]["provider"] == config["provider"]
 
 
 @pytest.mark.parametrize(("name", "line"), CONFIG_LINES, ids=CONFIG_IDS)
@@ -77,18 +106,13 @@ def test_every_valid_config_runs_from_the_hub_module(name, line, hub_modules, st
         assert paths == {API_PATHS[name], *embeddings}
     else:
         result = dr.execute(outputs, inputs=inputs)
-    assert result["metadata"]["provider"] == config["provider"]
-    if name == "caption_images":
-        assert result["generated_caption"].strip()
-        assert result["metadata"]["generated_caption"] == result["generated_caption"]
-    else:
-        assert result["generated_image_png"].startswith(PNG_MAGIC)
+    _check_result(name, config, result)
     if config.get("include_embeddings"):
         assert len(result["caption_embeddings"]) > 0
         assert result["metadata"]["embeddings_model"]
 
 
-def _described(module, config: dict) -> set[tuple]:
+def _described(modules, config: dict) -> set[tuple]:
     return {
         (
             v.name,
@@ -99,15 +123,16 @@ def _described(module, config: dict) -> set[tuple]:
             frozenset(v.optional_dependencies),
             repr(sorted(v.optional_dependencies_default_values.items())),
         )
-        for v in build_driver(module, config).list_available_variables()
+        for v in build_driver(modules, config).list_available_variables()
     }
 
 
 @pytest.mark.parametrize(("name", "line"), CONFIG_LINES, ids=CONFIG_IDS)
 def test_hub_module_has_the_same_dag_as_the_source(name, line, hub_modules):
-    source = importlib.import_module(SPECS[name].module_name)
+    # title_images is published merged with caption_images, which it extends
+    sources = [importlib.import_module(module) for module in SPECS[name].module_names]
     config = json.loads(line)
-    assert _described(hub_modules[name], config) == _described(source, config)
+    assert _described(hub_modules[name], config) == _described(sources, config)
 
 
 def test_hub_modules_use_the_hubs_import_pattern_and_main_block():
@@ -132,7 +157,7 @@ class NoImageTelephone(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, NoImageTelephone())
 sys.path.insert(0, sys.argv[1])
-import caption_images, generate_images
+import caption_images, generate_images, rewrite_captions, title_images
 
 client = openai.OpenAI(base_url=sys.argv[2], api_key="test", max_retries=0)
 dr = driver.Builder().with_config({"provider": "openai"}).with_modules(generate_images).build()
@@ -143,9 +168,37 @@ dr = driver.Builder().with_config(config).with_modules(caption_images).build()
 import base64
 uri = "data:image/png;base64," + base64.b64encode(png).decode()
 caption = dr.execute(["generated_caption"], inputs={"image_url": uri, "openai_client": client})
+for goal, extra in (("more", {"more_of": "windy"}), ("story", {"panel": 1, "panels": 4})):
+    dr = driver.Builder().with_config({"provider": "openai", "goal": goal})
+    dr = dr.with_modules(rewrite_captions).build()
+    inputs = {"caption_text": caption["generated_caption"], "openai_client": client, **extra}
+    assert dr.execute(["rewritten_caption"], inputs=inputs)["rewritten_caption"]
+dr = driver.Builder().with_config({"provider": "openai"}).with_modules(title_images).build()
+inputs = {"image_url": uri, "openai_client": client, "max_tokens": 6}
+title = dr.execute(["title"], inputs=inputs)["title"]
+assert title
 assert not [m for m in sys.modules if m.startswith("image_telephone")]
 print(caption["generated_caption"])
 """
+
+
+def test_titling_from_the_hub_asks_the_model_as_often_as_the_title_command(
+    hub_modules, start_image, openai_server
+):
+    client = openai.OpenAI(base_url=openai_server.base_url, api_key="test", max_retries=0)
+    dr = build_driver(hub_modules["title_images"], {"provider": "openai"})
+    inputs = {**_inputs("title_images", start_image), "openai_client": client}
+    hub_title = dr.execute(["title_record"], inputs=inputs)["title_record"]
+    hub_requests = openai_server.requests
+    settings = TitleSettings(
+        provider="openai", candidates=3, max_tokens=6, base_url=openai_server.base_url
+    )
+    titler = CollectionTitler(settings, api_key="test")
+    command_title = titler.title_one(str(start_image), 0)
+    command_requests = openai_server.requests[len(hub_requests) :]
+    assert [r.path for r in hub_requests] == [r.path for r in command_requests] == [CHAT]
+    assert hub_requests[0].body["n"] == command_requests[0].body["n"] == 3
+    assert hub_title["title"] and command_title["title"]
 
 
 def test_openai_configs_run_without_the_image_telephone_package(tmp_path, openai_server):

@@ -46,6 +46,19 @@ def test_a_planted_captioner_effect_is_recovered_as_its_variance_share():
     assert swapped["b"] == pytest.approx(shares["a"])
 
 
+def test_prompts_as_blocks_take_their_own_share_and_leave_the_roles_ratio_alone():
+    drift, captioners, painters, _ = _planted_games(np.random.default_rng(1))
+    prompts = np.arange(len(drift)) % 5  # every cell plays every prompt
+    with_prompts = drift + np.array([-0.6, -0.3, 0.0, 0.3, 0.6])[prompts]
+    plain = statistics.variance_shares(drift, captioners, painters)
+    shares = statistics.variance_shares(with_prompts, captioners, painters, blocks=prompts)
+    assert shares["blocks"] > 0.5
+    assert shares["a"] / shares["residual"] == pytest.approx(
+        plain["a"] / plain["residual"], rel=0.1
+    )
+    assert sum(v for k, v in shares.items() if k != "overlap") == pytest.approx(1, abs=0.01)
+
+
 def test_an_unbalanced_design_keeps_the_share_where_naive_grouping_would_shift_it():
     rng = np.random.default_rng(2)
     drift, captioners, painters, _ = _planted_games(rng, games_per_cell=40)

@@ -176,19 +176,28 @@ def _additive_rss(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(((values - design @ coefficients) ** 2).sum())
 
 
-def variance_shares(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+def variance_shares(
+    values: np.ndarray, a: np.ndarray, b: np.ndarray, blocks: np.ndarray | None = None
+) -> dict[str, float]:
     """Two-way decomposition of the variance of values by factors a and b (e.g. captioner and
     painter) with Type II sums of squares, so an unbalanced design (games missing in some
     cells) is handled: each factor's share is what it explains beyond the other, the
     interaction's what the cells explain beyond both, the residual what is left within cells.
-    Shares of the total sum of squares; they add up to 1 when the design is balanced, and the
-    part two correlated factors explain together (in no share) is `overlap`."""
+    With blocks (e.g. prompts, which every pair plays), each block's mean is removed first and
+    its share is `blocks`. Shares of the total sum of squares; they add up to 1 when the design
+    is balanced, and the part correlated factors explain together (in no share) is `overlap`."""
     values = np.asarray(values, dtype=float)
     keep = ~np.isnan(values)
     values, a, b = values[keep], np.asarray(a)[keep], np.asarray(b)[keep]
+    names = ("a", "b", "interaction", "residual", "blocks", "overlap")
     total = float(((values - values.mean()) ** 2).sum()) if len(values) else 0.0
     if total <= 0:
-        return dict.fromkeys(("a", "b", "interaction", "residual", "overlap"), np.nan)
+        return dict.fromkeys(names, np.nan)
+    block_share = 0.0
+    if blocks is not None:
+        _, index = np.unique(np.asarray(blocks)[keep], return_inverse=True)
+        values = values - (np.bincount(index, values) / np.bincount(index))[index]
+        block_share = 1.0 - float((values**2).sum()) / total
     cells = np.char.add(np.char.add(a.astype(str), "\x00"), b.astype(str))
     rss_a, rss_b, rss_cells = (
         _within_ss(values, a),
@@ -201,6 +210,7 @@ def variance_shares(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[st
         "b": (rss_a - rss_ab) / total,
         "interaction": (rss_ab - rss_cells) / total,
         "residual": rss_cells / total,
+        "blocks": block_share,
     }
     shares = {name: max(share, 0.0) for name, share in shares.items()}  # rounding: -1e-17
     shares["overlap"] = 1.0 - sum(shares.values())

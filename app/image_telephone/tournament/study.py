@@ -24,7 +24,7 @@ GAME, DRIFT, STEP = "run_name", "distance_to_start", "distance_to_previous"
 PAIR = ["captioner", "painter"]
 CONVERGED_BY = 6  # the study's claim: chains settle by turn 5–6
 STYLE_MEASURES = ("image_distance_to_previous", "phash_distance_to_previous")
-SHARES = ["captioner", "painter", "interaction", "residual", "overlap"]
+SHARES = ["captioner", "painter", "interaction", "prompt", "residual", "overlap"]
 MAX_ATTRACTORS, EXAMPLES = 8, 3
 
 
@@ -117,12 +117,16 @@ def pair_turn_bands(turns: pd.DataFrame) -> pd.DataFrame:
 
 def _shares(values: pd.Series, frame: pd.DataFrame) -> dict[str, float]:
     shares = statistics.variance_shares(
-        values.to_numpy(), frame["captioner"].to_numpy(), frame["painter"].to_numpy()
+        values.to_numpy(),
+        frame["captioner"].to_numpy(),
+        frame["painter"].to_numpy(),
+        blocks=frame["prompt_id"].to_numpy(),  # every pair plays every prompt: a block
     )
     return {
         "games": int(values.notna().sum()),
         "captioner": shares["a"],
         "painter": shares["b"],
+        "prompt": shares["blocks"],
         **{name: shares[name] for name in ("interaction", "residual", "overlap")},
     }
 

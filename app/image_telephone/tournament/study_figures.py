@@ -16,6 +16,7 @@ SHARE_COLOURS = {
     "captioner": "tab:blue",
     "painter": "tab:orange",
     "interaction": "tab:purple",
+    "prompt": "tab:olive",
     "residual": "tab:gray",
 }
 BAND_ALPHA = 0.18
@@ -99,7 +100,7 @@ def shares_by_level(shares: pd.DataFrame) -> Figure:
     )
     axis.set_xlim(0, 1)
     axis.set_xlabel("share of the variance in final distance to the start")
-    axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
+    axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=5, fontsize=8, frameon=False)
     return figure
 
 

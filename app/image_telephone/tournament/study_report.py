@@ -115,7 +115,8 @@ def _headline(result: Study) -> str:
 <li>Best captioner: {_best(result.ranks, "captioner")}.</li>
 <li>Which matters more: the <b>{more}</b> — it explains {overall[more]:.0%} of the variance in
 final drift (captioner {overall["captioner"]:.0%}, painter {overall["painter"]:.0%},
-interaction {overall["interaction"]:.0%}, residual {overall["residual"]:.0%}).</li>
+interaction {overall["interaction"]:.0%}, prompt {overall["prompt"]:.0%}, residual
+{overall["residual"]:.0%}).</li>
 <li>Levels ordered as labelled: <span class="{ordered}">{ordered}</span>; Spearman ρ of level and
 final drift {check["rho"]:.2f} [{check["low"]:.2f}, {check["high"]:.2f}] over
 {check["clusters"]} prompts.</li>
@@ -218,9 +219,11 @@ the interval of their difference excludes 0. <a href="summary.html">Back to the 
 {_figure("pair intervals", pictures["study_pair_intervals.png"])}
 {_figure("pair bands", pictures["study_pair_bands.png"])}
 <h2>Which matters more: captioner or painter</h2>
-<p class="muted">Shares of the variance in the games' final drift (Type II sums of squares:
-each role's share is what it explains beyond the other; the residual is what seeds and prompts
-leave within a pair; <i>overlap</i> is non-zero only for an unbalanced design).</p>
+<p class="muted">Shares of the variance in the games' final drift: the prompts' share first
+(every pair plays every prompt, so each prompt's mean is removed), then Type II sums of
+squares on what is left: each role's share is what it explains beyond the other, the
+interaction what a pair adds beyond its two roles, the residual what seeds leave within a pair
+and prompt; <i>overlap</i> is non-zero only for an unbalanced design.</p>
 {_table(result.shares_by_level[["level", "games", *SHARES]])}
 {_figure("shares by level", pictures["study_shares_by_level.png"])}
 <p class="muted">The same, turn by turn (distance to the start at that turn).</p>

@@ -1,0 +1,233 @@
+"""The huggingface provider plays whole games on open models loaded by path — tiny, randomly
+initialised BLIP, Stable Diffusion and sentence-transformers models built here — resumes them,
+serves a tournament's concurrent games in batches that paint what single calls paint, and names
+a missing model or extra in one line."""
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from image_telephone.cli import main
+from image_telephone.providers.huggingface import connect
+from image_telephone.store.chain import check_run
+from image_telephone.store.storage import LocalStore
+
+from . import tiny_models
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """The three tiny models' folders, built once."""
+    root = tmp_path_factory.mktemp("tiny_models")
+    return {
+        "captioner": str(tiny_models.blip(root / "blip")),
+        "painter": str(tiny_models.stable_diffusion(root / "sd")),
+        "embedder": str(tiny_models.sentence_transformer(root / "st")),
+    }
+
+
+@pytest.fixture(autouse=True)
+def offline_hub(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def _roles(tiny):
+    return [arg for role in tiny for arg in (f"--{role}", f"huggingface:{tiny[role]}")]
+
+
+def _png(color):
+    out = io.BytesIO()
+    Image.new("RGB", (48, 48), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_cli_game_plays_on_open_models_and_resumes(tiny, tmp_path):
+    args = ["run", "--text", "a red cat", "--out", str(tmp_path), "--run-name", "hf"]
+    args += [
+        "--no-tracker",
+        "--steps",
+        "2",
+        "--guidance",
+        "0",
+        "--size",
+        "32x32",
+        "--seed",
+        "5",
+        *_roles(tiny),
+    ]
+    assert main([*args, "-n", "2"]) == 0
+    assert main([*args, "-n", "3"]) == 0  # the same run, extended: a resume
+    run = tmp_path / "hf"
+    manifest = json.loads((run / "run.json").read_text())
+    assert manifest["turns_done"] == 3 and manifest["settings"]["steps"] == 2
+    assert {role: who["model"] for role, who in manifest["roles"].items()} == tiny
+    metadata = json.loads((run / "metadata_002.json").read_text())
+    assert metadata["generated_caption"]  # words of the tiny vocabulary
+    assert set(metadata["generated_caption"].split()) <= set(tiny_models.BLIP_WORDS)
+    assert metadata["caption_parameters"]["device"] == "cpu"
+    assert len(metadata["caption_embeddings"]) == 32
+    painted = metadata["image_origin"]["image_parameters"]
+    assert painted | {"model": None} == painted | {
+        "model": None,
+        "device": "cpu",
+        "dtype": "float32",
+        "steps": 2,
+        "guidance": 0.0,
+        "size": "32x32",
+        "seed": 5 + 2,
+    }
+    with Image.open(run / "image_002.png") as image:
+        assert image.size == (32, 32)
+    assert check_run(LocalStore(run)).intact
+
+
+def test_batched_paintings_and_captions_are_the_single_calls_ones(tiny, monkeypatch):
+    seeds = range(4)
+    monkeypatch.setenv("IMAGE_TELEPHONE_BATCH_WAIT_MS", "2000")  # all four join one batch
+    batched = connect(None)
+    painted = _threads(
+        lambda i: batched.paint(
+            f"a red cat {i}",
+            tiny["painter"],
+            size="32x32",
+            seed=i,
+            init_image=None,
+            steps=2,
+            guidance=0.0,
+        )
+    )
+    captions = _threads(
+        lambda i: batched.caption(
+            _png((60 * i, 30, 30)),
+            "Describe it.",
+            tiny["captioner"],
+            max_tokens=6,
+            temperature=None,
+            stop=None,
+            seed=i,
+            candidates=1,
+        )
+    )
+    assert [p.parameters["batch_size"] for p in painted] == [4] * 4
+    assert [c.parameters["batch_size"] for c in captions] == [4] * 4
+    monkeypatch.setenv("IMAGE_TELEPHONE_BATCH_SIZE", "1")
+    single = connect(None)
+    for i in seeds:
+        alone = single.paint(
+            f"a red cat {i}",
+            tiny["painter"],
+            size="32x32",
+            seed=i,
+            init_image=None,
+            steps=2,
+            guidance=0.0,
+        )
+        assert alone.parameters["batch_size"] == 1
+        # Per-painting generators: the same picture, up to float rounding in a bigger batch.
+        assert np.abs(_pixels(alone.png) - _pixels(painted[i].png)).max() <= 2
+        caption = single.caption(
+            _png((60 * i, 30, 30)),
+            "Describe it.",
+            tiny["captioner"],
+            max_tokens=6,
+            temperature=None,
+            stop=None,
+            seed=i,
+            candidates=1,
+        )
+        assert caption.text == captions[i].text
+    different = single.paint(
+        "a red cat 0", tiny["painter"], size="32x32", seed=9, init_image=None, steps=2, guidance=0.0
+    )
+    assert np.abs(_pixels(different.png) - _pixels(painted[0].png)).max() > 2
+
+
+def _threads(call, count=4):
+    results = [None] * count
+    threads = [
+        threading.Thread(target=lambda i=i: results.__setitem__(i, call(i))) for i in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def _pixels(png):
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGB"), dtype=int)
+
+
+def test_a_tournament_serves_its_concurrent_games_in_batches(tiny, tmp_path, monkeypatch):
+    from image_telephone.tournament import load_tournament, run_tournament
+
+    from .test_tournament_config import write_tournament
+
+    monkeypatch.setenv("IMAGE_TELEPHONE_BATCH_WAIT_MS", "300")
+    body = f"""
+prompt_ids = ["red-circle"]
+seeds = [0, 1, 2, 3]
+concurrency = 4
+
+[[captioners]]
+name = "blip"
+provider = "huggingface"
+model = "{tiny["captioner"]}"
+max_tokens = 6
+
+[[painters]]
+name = "sd"
+provider = "huggingface"
+model = "{tiny["painter"]}"
+steps = 2
+size = "32x32"
+
+[embedder]
+provider = "huggingface"
+model = "{tiny["embedder"]}"
+"""
+    result = run_tournament(load_tournament(write_tournament(tmp_path, body, turns=2)))
+    assert (result.games["status"] == "complete").all() and len(result.games) == 4
+    assert result.turns["distance_to_start"].notna().all()
+    sizes = [
+        json.loads(path.read_text())["image_origin"]["image_parameters"]["batch_size"]
+        for path in (tmp_path / "out").rglob("metadata_*.json")
+        if json.loads(path.read_text()).get("image_origin")
+    ]
+    assert sizes and max(sizes) > 1
+
+
+def test_a_model_missing_offline_is_named_with_its_download_command(tiny, tmp_path, capsys):
+    args = ["run", "--text", "a red cat", "-n", "1", "--out", str(tmp_path), "--no-tracker"]
+    painter = "huggingface:example-org/never-downloaded"
+    code = main([*args, *_roles(tiny), "--painter", painter])
+    assert code == 3
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "hf download example-org/never-downloaded;" in line and "Traceback" not in err
+
+
+def test_playing_it_without_the_local_extra_names_the_extra(tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["diffusers"] = None  # as if the local extra were not installed
+        from image_telephone.cli import main
+        sys.exit(main(["run", "--text", "a red cat", "-n", "1", "--provider", "huggingface",
+                       "--out", sys.argv[1], "--no-tracker"]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.endswith("pip install 'image-telephone[local]'") and "diffusers" in line

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -140,3 +141,101 @@ def test_the_s3_tracker_records_s3_uris_and_the_run_location(bucket, tmp_path):
     ]
     text = json.dumps(events)
     assert S3_SECRET not in text and "Signature" not in text and "X-Amz" not in text
+
+
+# Every kind of value that might render as a link or a picture, as a step's result and as an
+# attribute logged with Burr's tracer (burr.visibility.TracerFactory.log_attributes).
+_IMAGE_KEY = "image_000.png"
+
+
+def _value_kinds(image: Path) -> dict[str, tuple[str, str]]:
+    """kind -> (the value logged, the address a link or picture made from it would carry)."""
+    file_uri, http_url = image.as_uri(), f"http://127.0.0.1:9/runs/demo/{_IMAGE_KEY}"
+    data_uri = "data:image/png;base64," + base64.b64encode(image.read_bytes()).decode()
+    return {
+        "file_uri": (file_uri, file_uri),
+        "http_url": (http_url, http_url),
+        "s3_uri": (f"s3://bucket/runs/demo/{_IMAGE_KEY}", f"s3://bucket/runs/demo/{_IMAGE_KEY}"),
+        "data_uri": (data_uri, data_uri),
+        "markdown_image": (f"![{_IMAGE_KEY}]({file_uri})", file_uri),
+        "markdown_link": (f"[{_IMAGE_KEY}]({http_url})", http_url),
+        "html_img": (f'<img src="{data_uri}" alt="{_IMAGE_KEY}">', data_uri),
+        "html_link": (f'<a href="{http_url}">{_IMAGE_KEY}</a>', http_url),
+    }
+
+
+def _log_one_step(values: dict[str, str], app_id: str) -> None:
+    """One Burr step, tracked locally, whose result and attributes are the values."""
+    from burr.core import ApplicationBuilder, State, action
+    from burr.tracking import LocalTrackingClient
+
+    @action(reads=[], writes=["image"])
+    def paint(state: State, __tracer) -> tuple[dict, State]:
+        __tracer.log_attributes(**values)
+        return dict(values), state.update(image=values["file_uri"])
+
+    app = (
+        ApplicationBuilder()
+        .with_actions(paint=paint)
+        .with_transitions()
+        .with_entrypoint("paint")
+        .with_state(image=None)
+        .with_tracker(LocalTrackingClient(project="image-telephone"))
+        .with_identifiers(app_id=app_id)
+        .build()
+    )
+    app.step()
+
+
+# What the step view holds: the address of every link and picture, the text of every value.
+_RENDERED = """(() => ({
+  links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  images: [...document.querySelectorAll('img')].map(img => img.src),
+  texts: [...document.querySelectorAll('pre, span')].map(node => node.textContent.trim()),
+}))()"""
+
+
+def test_burr_ui_shows_every_kind_of_step_value_as_text_never_a_link_or_picture(
+    burr_ui,  # noqa: F811
+    tmp_path,
+    isolated_environment,
+):
+    image = tmp_path / _IMAGE_KEY
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(image)
+    kinds = _value_kinds(image)
+    _log_one_step({kind: value for kind, (value, _) in kinds.items()}, "ui-values")
+
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        with DevTools(_step_url(burr_ui, "ui-values", 0), Path(profile)) as browser:
+            _wait(
+                lambda: browser.evaluate(_SHOW_VALUE % json.dumps(kinds["file_uri"][0])),
+                "the step view to show the values",
+            )
+            shown = browser.evaluate(_RENDERED)
+            # The "Raw" switch shows state and result as a JSON tree instead.
+            browser.evaluate("document.querySelector('[role=switch]').click()")
+            time.sleep(1)
+            raw = browser.evaluate(_RENDERED)
+            shot = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
+
+    def how(view: dict, value: str, address: str) -> str:
+        if address in view["images"]:
+            return "picture"
+        if address in view["links"]:
+            return "link"
+        if value in view["texts"]:
+            return "text"
+        # the raw JSON tree cuts a string after 30 characters ("…"); a click shows the rest
+        return "cut text" if any(value[:30] in text for text in view["texts"]) else "absent"
+
+    found = {
+        kind: {"rendered": how(shown, value, address), "raw": how(raw, value, address)}
+        for kind, (value, address) in kinds.items()
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "burr-ui-values.json").write_text(json.dumps(found, indent=2) + "\n")
+    (ARTIFACTS / "burr-ui-values.png").write_bytes(shot)
+    # Burr 0.43's UI writes a value's text in a <pre> (rendered) or a JSON tree (raw): no kind of
+    # value becomes a link or a picture. If this fails, Burr renders one: make the tracker use it.
+    assert {view["rendered"] for view in found.values()} == {"text"}, found
+    assert {view["raw"] for view in found.values()} == {"cut text"}, found

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from image_telephone.errors import InputError
 
 
 class Judge:
@@ -41,3 +44,10 @@ class Judge:
     def image_vectors(self, pngs: list[bytes]) -> np.ndarray | None:
         """One row per image (encoded bytes), or None for a text-only judge."""
         return None
+
+
+def check_location(spec: str, model: str) -> str:
+    """The model, refused now (before any work) when it is a path to no folder."""
+    if model.startswith((".", "/", "~")) and not Path(model).expanduser().is_dir():
+        raise InputError(f"judge {spec!r}: no such folder; give a model folder or a hub id")
+    return model

@@ -9,7 +9,7 @@ import numpy as np
 
 from image_telephone.extras import require_extra
 
-from .base import Judge
+from .base import Judge, check_location
 
 CLIP_BATCH = 32
 
@@ -47,7 +47,7 @@ class ClipJudge(Judge):
 
     def __init__(self, spec: str, model: str):
         require_extra("local", f"judge {spec!r}", ("torch", "transformers"))
-        self.spec, self.model = spec, model
+        self.spec, self.model = spec, check_location(spec, model)
 
     def text_vectors(self, texts: list[str]) -> np.ndarray:
         """Unit text vectors (truncated to the model's context)."""

@@ -10,7 +10,7 @@ import numpy as np
 from image_telephone.extras import require_extra
 from image_telephone.redaction import redact_url
 
-from .base import Judge
+from .base import Judge, check_location
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 OPENAI_BATCH = 256  # texts per embeddings request (the API takes up to 2048)
@@ -25,7 +25,8 @@ class SentenceTransformerJudge(Judge):
 
     def __init__(self, spec: str, model: str, location: str | None = None):
         require_extra("judge", f"judge {spec!r}")
-        self.spec, self.model, self._location = spec, model, location or model
+        self.spec, self.model = spec, model
+        self._location = location or check_location(spec, model)
 
     def text_vectors(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, encoded in batches."""

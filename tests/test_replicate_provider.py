@@ -108,6 +108,21 @@ def test_a_replicate_painter_meets_the_offline_captioner_with_its_own_inputs(
     assert sent["steps"] == 30 and "prompt" not in sent and sent["prompts"].startswith("a red kite")
 
 
+def test_an_openai_captioner_and_a_replicate_painter_each_call_their_own_server(
+    replicate_server, openai_server, tmp_path, monkeypatch
+):
+    server = replicate_server()
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai")
+    roles = ["--captioner", "openai:gpt-4o-mini", "--painter", "replicate", "--embedder", "offline"]
+    assert _run(tmp_path, *roles) == 0
+    assert {r.path for r in openai_server.requests} == {"/v1/chat/completions"}
+    assert len(server.predictions) == 2  # the two paintings; no caption went to Replicate
+    manifest_roles = json.loads((tmp_path / "rep" / "run.json").read_text())["roles"]
+    assert manifest_roles["captioner"]["endpoint"] == openai_server.base_url
+    assert manifest_roles["painter"]["endpoint"] == server.base_url
+
+
 def test_a_model_without_a_version_plays_its_latest(replicate_server, tmp_path):
     server = replicate_server(official_models=set())  # community models: versions only
     server.versions["v-latest"] = "joehoover/mplug-owl"

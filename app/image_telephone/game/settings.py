@@ -321,7 +321,9 @@ class GameSettings:
         """These settings with every environment default filled in (models, base URL), so that
         they are recorded, compared on resume, and handed to the dataflows as values."""
         chosen: dict[str, Any] = {}
-        endpoint_envs = set()
+        # Each role without a URL of its own takes its provider's endpoint variable (None: the
+        # provider's default server): OPENAI_BASE_URL is no Replicate server, nor the reverse.
+        env_urls: dict[str, str | None] = {}
         for role, provider in self.role_providers().items():
             model_field = _MODEL_FIELDS[role]
             if provider == OFFLINE:
@@ -330,15 +332,19 @@ class GameSettings:
             chosen[model_field], fallback = spec.models_for(role).chosen(getattr(self, model_field))
             if role == "painter":
                 chosen["image_model_fallback"] = self.image_model_fallback or fallback
-            if spec.base_url_env:
-                endpoint_envs.add(spec.base_url_env)
-        endpoint = next(
-            (os.environ[env] for env in sorted(endpoint_envs) if os.environ.get(env)), None
-        )
-        if endpoint_envs:
-            chosen["base_url"] = self.client_base_url or endpoint or None
-        # Kept as given: replace() would otherwise pass on the redacted URLs.
-        return dataclasses.replace(self, **self._client_role_urls, **chosen)
+            url_field = _URL_FIELDS[role][0]
+            if spec.base_url_env and not self._client_role_urls[url_field]:
+                env_urls[url_field] = os.environ.get(spec.base_url_env) or None
+        role_urls = dict(self._client_role_urls)  # as given: replace() would get redacted ones
+        if env_urls and not self.client_base_url:
+            shared = set(env_urls.values())
+            # One server for every role (the usual case) is the base URL; else each its own.
+            chosen["base_url"] = shared.pop() if len(shared) == 1 else None
+            if chosen["base_url"] is None:
+                role_urls.update(env_urls)
+        elif env_urls:
+            chosen["base_url"] = self.client_base_url
+        return dataclasses.replace(self, **{**role_urls, **chosen})
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (no secrets: keys never enter settings)."""

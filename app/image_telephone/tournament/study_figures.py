@@ -53,7 +53,8 @@ def pair_bands(pair_turns: pd.DataFrame) -> Figure:
         axis.grid(alpha=0.3)
     axes[0].set_ylabel("distance to the start (mean, 95% band)")
     handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
+    if labels:
+        figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
     figure.subplots_adjust(  # margins in inches, set by hand as in plots.py
         left=0.75 / width,
         right=1 - 0.15 / width,
@@ -147,7 +148,7 @@ def convergence(games: pd.DataFrame, curve: pd.DataFrame) -> Figure:
     turns = games["convergence_turn"]
     counts = turns.dropna().astype(int).value_counts().sort_index()
     counts_axis.bar(counts.index.astype(str), counts.to_numpy(), color="tab:green")
-    counts_axis.bar(["never"], [int(turns.isna().sum())], color="tab:red")
+    counts_axis.bar(["not yet"], [int(turns.isna().sum())], color="tab:red")
     counts_axis.set_xlabel("convergence turn")
     counts_axis.set_ylabel("games")
     if len(curve):
@@ -192,7 +193,8 @@ def meaning_and_style(table: pd.DataFrame, measure: str | None) -> Figure:
     axis.set_xlabel("meaning drift: caption to caption (text distance)")
     axis.set_ylabel(f"style drift: image to image ({measure or 'not measured'})")
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=7, ncol=2)
+    if len(table):
+        axis.legend(fontsize=7, ncol=2)
     return figure
 
 

@@ -189,6 +189,7 @@ class GameSettings:
         "replicate, see docs/providers.md)",
         role="caption",
         provider_option="captioner",
+        recorded_unset=False,
     )
     image_inputs: tuple[str, ...] = _knob(
         (),
@@ -197,6 +198,7 @@ class GameSettings:
         "replicate, see docs/providers.md)",
         role="image",
         provider_option="painter",
+        recorded_unset=False,
     )
     seed: int = _knob(0, "--seed", "seed for everything random (default 0)", kind=int)
     base_url: str | None = None

@@ -88,64 +88,47 @@ def test_a_cli_game_plays_on_open_models_and_resumes(tiny, tmp_path):
     assert check_run(LocalStore(run)).intact
 
 
+def _paint(client, tiny, i, seed=None):
+    return client.paint(
+        f"a red cat {i}",
+        tiny["painter"],
+        size="32x32",
+        seed=i if seed is None else seed,
+        init_image=None,
+        steps=2,
+        guidance=0.0,
+    )
+
+
+def _caption(client, tiny, i):
+    return client.caption(
+        _png((60 * i, 30, 30)),
+        "Describe it.",
+        tiny["captioner"],
+        max_tokens=6,
+        temperature=None,
+        stop=None,
+        seed=i,
+        candidates=1,
+    )
+
+
 def test_batched_paintings_and_captions_are_the_single_calls_ones(tiny, monkeypatch):
-    seeds = range(4)
     monkeypatch.setenv("IMAGE_TELEPHONE_BATCH_WAIT_MS", "2000")  # all four join one batch
     batched = connect(None)
-    painted = _threads(
-        lambda i: batched.paint(
-            f"a red cat {i}",
-            tiny["painter"],
-            size="32x32",
-            seed=i,
-            init_image=None,
-            steps=2,
-            guidance=0.0,
-        )
-    )
-    captions = _threads(
-        lambda i: batched.caption(
-            _png((60 * i, 30, 30)),
-            "Describe it.",
-            tiny["captioner"],
-            max_tokens=6,
-            temperature=None,
-            stop=None,
-            seed=i,
-            candidates=1,
-        )
-    )
+    painted = _threads(lambda i: _paint(batched, tiny, i))
+    captions = _threads(lambda i: _caption(batched, tiny, i))
     assert [p.parameters["batch_size"] for p in painted] == [4] * 4
     assert [c.parameters["batch_size"] for c in captions] == [4] * 4
     monkeypatch.setenv("IMAGE_TELEPHONE_BATCH_SIZE", "1")
     single = connect(None)
-    for i in seeds:
-        alone = single.paint(
-            f"a red cat {i}",
-            tiny["painter"],
-            size="32x32",
-            seed=i,
-            init_image=None,
-            steps=2,
-            guidance=0.0,
-        )
+    for i in range(4):
+        alone = _paint(single, tiny, i)
         assert alone.parameters["batch_size"] == 1
         # Per-painting generators: the same picture, up to float rounding in a bigger batch.
         assert np.abs(_pixels(alone.png) - _pixels(painted[i].png)).max() <= 2
-        caption = single.caption(
-            _png((60 * i, 30, 30)),
-            "Describe it.",
-            tiny["captioner"],
-            max_tokens=6,
-            temperature=None,
-            stop=None,
-            seed=i,
-            candidates=1,
-        )
-        assert caption.text == captions[i].text
-    different = single.paint(
-        "a red cat 0", tiny["painter"], size="32x32", seed=9, init_image=None, steps=2, guidance=0.0
-    )
+        assert _caption(single, tiny, i).text == captions[i].text
+    different = _paint(single, tiny, 0, seed=9)
     assert np.abs(_pixels(different.png) - _pixels(painted[0].png)).max() > 2
 
 

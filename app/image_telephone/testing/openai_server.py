@@ -12,18 +12,17 @@ import json
 import math
 import random
 import secrets
-import socket
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .faults import Failure, body_on_the_wire, check_failure, reset
+from .faults import Failure, check_failure
+from .loopback import LoopbackServer, RecordedRequest, Reply
+
+__all__ = ["OpenAICompatibleServer", "RecordedRequest", "Reply"]
 
 # Not an OpenAI endpoint: lets a client in another process read what the server spent.
 STATS_PATH = "/_stats"
@@ -74,30 +73,6 @@ PHRASES = (
 )
 ADJECTIVES = ("small", "bright", "quiet", "old", "distant", "curious", "gentle", "tall")
 NOUNS = ("lighthouse", "garden", "river", "fox", "city", "mountain", "kite", "library")
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the server answered."""
-
-    path: str
-    method: str
-    headers: dict[str, str]
-    body: dict[str, Any] | None
-    status: int
-    handling_seconds: float
-    fault: str | None = None  # how the reply went wrong on the wire (see faults.py), if it did
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the server answers to one request, and the fault to inject while sending it."""
-
-    status: int
-    headers: dict[str, str]
-    payload: bytes
-    body: dict[str, Any] | None
-    fault: str | None = None
 
 
 class ApiError(Exception):
@@ -266,90 +241,14 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that knows its owner and can drop open keep-alive connections."""
-
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, owner: OpenAICompatibleServer, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.owner = owner
-        self.connections: set[socket.socket] = set()
-
-    def close_connections(self) -> None:
-        """Shut open client connections, so pooled clients cannot reach a stopped server."""
-        for connection in list(self.connections):
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Reads one request, lets the owner answer it, writes and records the reply."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        """Track the connection so that stop() can close it."""
-        super().setup()
-        self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        """Forget the connection."""
-        self.server.connections.discard(self.connection)
-        super().finish()
-
-    def do_GET(self) -> None:
-        """Answer a GET."""
-        self.serve()
-
-    def do_POST(self) -> None:
-        """Answer a POST."""
-        self.serve()
-
-    def serve(self) -> None:
-        """Answer the request and record it."""
-        started = time.perf_counter()
-        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        path = self.path.split("?", 1)[0]
-        reply = self.server.owner.answer(self.command, path, headers, raw)
-        try:
-            self.send_response(reply.status)
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.send_header("content-length", str(len(reply.payload)))
-            self.send_header("x-request-id", f"req_{secrets.token_hex(16)}")
-            self.end_headers()
-            # Record before the body goes out, so a client that has its answer sees it recorded.
-            elapsed = time.perf_counter() - started
-            self.server.owner.record(
-                RecordedRequest(
-                    path, self.command, headers, reply.body, reply.status, elapsed, reply.fault
-                )
-            )
-            self.wfile.write(body_on_the_wire(reply.payload, reply.fault))
-            if reply.fault == "reset":
-                reset(self.connection)
-        except OSError:  # the client gave up waiting (a slow reply) and closed the connection
-            pass
-        # A cut reply ends its connection (FIN); a slow one's client is gone.
-        self.close_connection |= reply.fault in ("truncated", "reset", "slow")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
-
-
-class OpenAICompatibleServer:
+class OpenAICompatibleServer(LoopbackServer):
     """An OpenAI-compatible server on 127.0.0.1 with knobs for latency and failures.
 
     A failure (in ``script`` entries, ``failure_statuses`` and ``fail_status``) is an HTTP error
     status or one of faults.FAULTS: "malformed", "truncated", "reset", "slow" (``slow_s`` late).
     """
+
+    thread_name = "openai-test-server"
 
     def __init__(
         self,
@@ -372,6 +271,7 @@ class OpenAICompatibleServer:
         always_fail_inputs: set[str] | None = None,
         refuse_image_prompts_containing: list[str] | None = None,
     ) -> None:
+        super().__init__(port)
         self.delay_s = delay_s
         self.fail_after = fail_after
         self.fail_status = check_failure(fail_status)
@@ -390,14 +290,9 @@ class OpenAICompatibleServer:
         self.sampled_captions = sampled_captions
         self.always_fail_inputs = set(always_fail_inputs or ())  # embeddings inputs: 500
         self.refuse_image_prompts_containing = list(refuse_image_prompts_containing or [])
-        self._port = port
         self._rng = random.Random(seed)
-        self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
         self._successes = 0
         self._files: dict[str, bytes] = {}
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._endpoints: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "/v1/chat/completions": self._chat_completions,
             "/v1/images/generations": self._images_generations,
@@ -405,53 +300,10 @@ class OpenAICompatibleServer:
             "/v1/embeddings": self._embeddings,
         }
 
-    def start(self) -> OpenAICompatibleServer:
-        """Serve from a background thread; returns self."""
-        self._httpd = _HTTPServer(self, self._port)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="openai-test-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket and open connections."""
-        if self._httpd is None or self._thread is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> OpenAICompatibleServer:
-        """Start serving."""
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Stop serving."""
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        if self._httpd is None:
-            raise RuntimeError("the server is not started; call start() first")
-        return self._httpd.server_address[1]
-
     @property
     def base_url(self) -> str:
         """The URL to give an OpenAI client as base_url."""
         return f"http://127.0.0.1:{self.port}/v1"
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """A snapshot of the requests answered so far, oldest first."""
-        with self._lock:
-            return list(self._requests)
 
     @property
     def handling_seconds(self) -> float:
@@ -468,11 +320,6 @@ class OpenAICompatibleServer:
             self._requests.clear()
             self.script.clear()
             self._successes = 0
-
-    def record(self, request: RecordedRequest) -> None:
-        """Add an answered request to the record."""
-        with self._lock:
-            self._requests.append(request)
 
     def answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
         """The reply to one request."""

@@ -13,19 +13,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import threading
 import time
 from typing import Any
 
-from .openai_server import (
-    ApiError,
-    RecordedRequest,
-    Reply,
-    _decode_data_uri,
-    _describe_image,
-    _draw_png,
-    _HTTPServer,
-)
+from .loopback import LoopbackServer, Reply
+from .openai_server import ApiError, _decode_data_uri, _describe_image, _draw_png
 
 # A model whose name holds one of these captions; any other paints.
 CAPTIONER_HINTS = ("blip", "mplug", "minigpt", "llava", "caption")
@@ -61,7 +53,7 @@ class _Prediction:
         }
 
 
-class ReplicateTestServer:
+class ReplicateTestServer(LoopbackServer):
     """A Replicate-compatible server on 127.0.0.1.
 
     processing_s: how long each prediction runs; wait_cap_s: the most a `Prefer: wait` request
@@ -70,6 +62,8 @@ class ReplicateTestServer:
     retry_after; versions: version id → owner/name (a model's last is its latest);
     official_models: the models with their own predictions endpoint (None: every model).
     """
+
+    thread_name = "replicate-test-server"
 
     def __init__(
         self,
@@ -85,6 +79,7 @@ class ReplicateTestServer:
         versions: dict[str, str] | None = None,
         official_models: set[str] | None = None,
     ) -> None:
+        super().__init__(port)
         self.token = token
         self.processing_s = processing_s
         self.wait_cap_s = wait_cap_s
@@ -94,67 +89,21 @@ class ReplicateTestServer:
         self.retry_after = retry_after
         self.versions = dict(versions or {})
         self.official_models = official_models
-        self._port = port
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
         self._predictions: dict[str, _Prediction] = {}
         self._files: dict[str, bytes] = {}
         self._creations = 0
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> ReplicateTestServer:
-        """Serve from a background thread; returns self."""
-        self._httpd = _HTTPServer(self, self._port)  # type: ignore[arg-type]
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="replicate-test-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket and open connections."""
-        if self._httpd is None or self._thread is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> ReplicateTestServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
         """The URL to give the replicate provider (REPLICATE_BASE_URL or a role's base_url)."""
-        if self._httpd is None:
-            raise RuntimeError("the server is not started; call start() first")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """A snapshot of the requests answered so far, oldest first."""
-        with self._lock:
-            return list(self._requests)
+        return f"http://127.0.0.1:{self.port}/v1"
 
     @property
     def predictions(self) -> list[dict[str, Any]]:
         """Every prediction made so far, as GET would show it now."""
         with self._lock:
             return [p.as_json(time.monotonic()) for p in self._predictions.values()]
-
-    def record(self, request: RecordedRequest) -> None:
-        """Add an answered request to the record."""
-        with self._lock:
-            self._requests.append(request)
 
     def answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
         """The reply to one request."""

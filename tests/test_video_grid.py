@@ -193,3 +193,11 @@ def test_write_video_grid_writes_the_gif_and_the_mp4(turns, tmp_path):
     width, height = grid_layout(turns).size
     assert probe.stdout.strip() == f"{width},{height},3"
     assert write_video_grid(store, turns.iloc[:0], read_file) == []
+
+
+def test_accented_letters_and_dashes_are_drawn_not_boxes():
+    # A font without these glyphs draws every one as the same box: the tiles would be equal.
+    def text(caption):
+        return expected_text("a café — naïve", caption)
+
+    assert not same(text("é"), text("ü")) and not same(text("—"), text("ß"))

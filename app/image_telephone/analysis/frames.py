@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,8 +25,20 @@ _GUTTER = _GREY = (225, 225, 225)
 
 @cache
 def font_of(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Pillow's bundled font at a pixel size (one per size per process)."""
-    return ImageFont.load_default(size=size)
+    """The captions' font at a pixel size, one per size per process: DejaVu Sans where
+    matplotlib ships it (the report extra), else Pillow's bundled font, which lacks accented
+    letters and dashes (it draws boxes for é, ü, —)."""
+    path = _dejavu_sans()
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size=size)
+
+
+def _dejavu_sans() -> str | None:
+    spec = importlib.util.find_spec("matplotlib")  # finds the package without importing it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = os.path.join(folder, "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def captioned_tile(

@@ -13,6 +13,7 @@ import openai
 import pytest
 
 from hub_contrib.build import check, main
+from hub_contrib.hub_module import DataflowSource, merged_source
 from hub_contrib.introspect import build_driver, type_name
 from hub_contrib.layout import HUB_CONTRIB, TEXT_FILES, dataflow_dir, user_dir
 from hub_contrib.spec import DATAFLOWS, USER
@@ -338,3 +339,40 @@ def test_layout_and_metadata_follow_the_hubs_rules():
 
         readme = (folder / "README.md").read_text().splitlines()
         assert [line for line in readme if line.startswith("# ")] == HUB_README_HEADINGS
+
+
+REFUSED_SOURCES = {
+    "renamed": (
+        "from image_telephone.dataflows._openai_chat import _chat_completion as chat\n",
+        "import image_telephone.dataflows._openai_chat's names unrenamed",
+    ),
+    "missing": (
+        "from image_telephone.dataflows._openai_chat import _no_such_rule\n",
+        "_openai_chat.py does not define _no_such_rule",
+    ),
+    "clash": (
+        "from image_telephone.dataflows._openai_chat import _chat_completion\n\n"
+        "_REASONING_MODEL_PREFIXES = ('o1',)\n",
+        "both define ['_REASONING_MODEL_PREFIXES']",
+    ),
+    "in a node": (
+        "def caption() -> str:\n"
+        "    from image_telephone.dataflows._openai_chat import _chat_completion\n"
+        "    return ''\n",
+        "import shared modules at the top",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_SOURCES)
+def test_build_refuses_a_shared_module_it_cannot_write_in(case):
+    text, message = REFUSED_SOURCES[case]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DataflowSource('"""A dataflow."""\n' + text).hub_source("x", {}, ("dataflows/x.py",))
+
+
+def test_an_extension_cannot_reuse_a_private_name_of_its_base():
+    base = '"""Base."""\n\n\ndef _helper() -> int:\n    return 1\n'
+    extension = '"""Extension."""\n\n\ndef _helper() -> int:\n    return 2\n'
+    with pytest.raises(ValueError, match="both modules define _helper"):
+        merged_source(base, extension, "dataflows/extension.py")

@@ -46,6 +46,17 @@ def test_a_planted_captioner_effect_is_recovered_as_its_variance_share():
     assert swapped["b"] == pytest.approx(shares["a"])
 
 
+def test_share_intervals_resolve_a_planted_role_and_not_two_equal_ones():
+    drift, captioners, painters, expected = _planted_games(np.random.default_rng(6))
+    intervals = statistics.variance_share_intervals(drift, captioners, painters)
+    low, high = intervals["a"]
+    assert low < expected < high
+    assert intervals["a-b"][0] > 0  # the captioner matters more: resolved
+    noise = np.random.default_rng(7).normal(size=len(drift))
+    low, high = statistics.variance_share_intervals(noise, captioners, painters)["a-b"]
+    assert low < 0 < high
+
+
 def test_prompts_as_blocks_take_their_own_share_and_leave_the_roles_ratio_alone():
     drift, captioners, painters, _ = _planted_games(np.random.default_rng(1))
     prompts = np.arange(len(drift)) % 5  # every cell plays every prompt

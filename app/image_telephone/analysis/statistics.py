@@ -158,22 +158,71 @@ def rank_resolution(
     return pd.DataFrame(rows), pd.DataFrame(pairs, columns=columns)
 
 
-def _within_ss(values: np.ndarray, labels: np.ndarray) -> float:
-    """The sum of squares left around each label's mean."""
-    _, index = np.unique(labels, return_inverse=True)
-    means = np.bincount(index, values) / np.bincount(index)
-    return float(((values - means[index]) ** 2).sum())
+SHARE_NAMES = ("a", "b", "interaction", "residual", "blocks")
 
 
-def _additive_rss(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """The residual sum of squares of the additive model value ~ a + b (least squares)."""
-    _, ia = np.unique(a, return_inverse=True)
-    _, ib = np.unique(b, return_inverse=True)
-    design = np.zeros((len(values), ia.max() + ib.max() + 2))
-    design[np.arange(len(values)), ia] = 1.0
-    design[np.arange(len(values)), ia.max() + 1 + ib] = 1.0
-    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
-    return float(((values - design @ coefficients) ** 2).sum())
+@dataclasses.dataclass(frozen=True)
+class _Design:
+    """A two-way design as integer codes (and the additive model's dummy matrix), built once."""
+
+    values: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    cells: np.ndarray
+    blocks: np.ndarray | None
+    dummies: np.ndarray
+
+    @classmethod
+    def of(cls, values, a, b, blocks) -> _Design:
+        """The design of the measured (non-NaN) values."""
+        values = np.asarray(values, dtype=float)
+        keep = ~np.isnan(values)
+        codes = [np.unique(np.asarray(f)[keep], return_inverse=True)[1] for f in (a, b)]
+        ca, cb = codes
+        dummies = np.zeros((int(keep.sum()), (ca.max() + cb.max() + 2) if keep.any() else 0))
+        rows = np.arange(len(ca))
+        if len(ca):
+            dummies[rows, ca] = 1.0
+            dummies[rows, ca.max() + 1 + cb] = 1.0
+        cells = ca * (cb.max() + 1 if len(cb) else 1) + cb
+        blocks_code = (
+            None if blocks is None else np.unique(np.asarray(blocks)[keep], return_inverse=True)[1]
+        )
+        return cls(values[keep], ca, cb, cells, blocks_code, dummies)
+
+
+def _centred(values: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Values less their group's weighted mean (a group with no weight keeps its values)."""
+    counts = np.bincount(codes, weights)
+    sums = np.bincount(codes, weights * values)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    return values - means[codes]
+
+
+def _within(values: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted sum of squares left around each group's mean."""
+    return float((weights * _centred(values, codes, weights) ** 2).sum())
+
+
+def _shares(design: _Design, weights: np.ndarray) -> np.ndarray:
+    """Type II shares (a, b, interaction, residual, blocks) of the weighted total."""
+    values = design.values
+    total = _within(values, np.zeros(len(values), dtype=int), weights)
+    if total <= 1e-300:
+        return np.full(len(SHARE_NAMES), np.nan)
+    blocks = 0.0
+    if design.blocks is not None:
+        values = _centred(values, design.blocks, weights)
+        blocks = 1.0 - float((weights * values**2).sum()) / total
+    root = np.sqrt(weights)
+    coefficients, *_ = np.linalg.lstsq(design.dummies * root[:, None], values * root, rcond=None)
+    additive = float((weights * (values - design.dummies @ coefficients) ** 2).sum())
+    within_a, within_b = _within(values, design.a, weights), _within(values, design.b, weights)
+    within_cells = _within(values, design.cells, weights)
+    shares = np.array(
+        [within_b - additive, within_a - additive, additive - within_cells, within_cells]
+    )
+    return np.maximum(np.append(shares / total, blocks), 0.0)  # rounding: -1e-17
 
 
 def variance_shares(
@@ -186,35 +235,47 @@ def variance_shares(
     With blocks (e.g. prompts, which every pair plays), each block's mean is removed first and
     its share is `blocks`. Shares of the total sum of squares; they add up to 1 when the design
     is balanced, and the part correlated factors explain together (in no share) is `overlap`."""
-    values = np.asarray(values, dtype=float)
-    keep = ~np.isnan(values)
-    values, a, b = values[keep], np.asarray(a)[keep], np.asarray(b)[keep]
-    names = ("a", "b", "interaction", "residual", "blocks", "overlap")
-    total = float(((values - values.mean()) ** 2).sum()) if len(values) else 0.0
-    if total <= 0:
-        return dict.fromkeys(names, np.nan)
-    block_share = 0.0
-    if blocks is not None:
-        _, index = np.unique(np.asarray(blocks)[keep], return_inverse=True)
-        values = values - (np.bincount(index, values) / np.bincount(index))[index]
-        block_share = 1.0 - float((values**2).sum()) / total
-    cells = np.char.add(np.char.add(a.astype(str), "\x00"), b.astype(str))
-    rss_a, rss_b, rss_cells = (
-        _within_ss(values, a),
-        _within_ss(values, b),
-        _within_ss(values, cells),
-    )
-    rss_ab = _additive_rss(values, a, b)
+    design = _Design.of(values, a, b, blocks)
     shares = {
-        "a": (rss_b - rss_ab) / total,
-        "b": (rss_a - rss_ab) / total,
-        "interaction": (rss_ab - rss_cells) / total,
-        "residual": rss_cells / total,
-        "blocks": block_share,
+        name: float(share)
+        for name, share in zip(
+            SHARE_NAMES, _shares(design, np.ones(len(design.values))), strict=True
+        )
     }
-    shares = {name: max(share, 0.0) for name, share in shares.items()}  # rounding: -1e-17
     shares["overlap"] = 1.0 - sum(shares.values())
     return shares
+
+
+def variance_share_intervals(
+    values: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    blocks: np.ndarray | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    level: float = LEVEL,
+) -> dict[str, tuple[float, float]]:
+    """Bootstrap intervals of variance_shares' shares, and of a − b (which factor explains
+    more): games are resampled within each a × b cell, so every cell keeps its game count."""
+    design = _Design.of(values, a, b, blocks)
+    count = len(design.values)
+    names = (*SHARE_NAMES, "a-b")
+    if count == 0:
+        return dict.fromkeys(names, (np.nan, np.nan))
+    rng = np.random.default_rng(seed)
+    order = np.argsort(design.cells, kind="stable")
+    sizes = np.bincount(design.cells)[design.cells[order]]
+    starts = np.flatnonzero(np.r_[True, np.diff(design.cells[order]) != 0])
+    first = np.repeat(starts, np.diff(np.r_[starts, count]))  # each position's cell start
+    draws = np.empty((n_boot, len(SHARE_NAMES)))
+    for row in range(n_boot):
+        picked = order[first + (rng.random(count) * sizes).astype(int)]
+        draws[row] = _shares(design, np.bincount(picked, minlength=count).astype(float))
+    draws = np.column_stack([draws, draws[:, 0] - draws[:, 1]])
+    tail = 100 * (1 - level) / 2
+    with np.errstate(all="ignore"):
+        low, high = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
+    return {name: (float(lo), float(hi)) for name, lo, hi in zip(names, low, high, strict=True)}
 
 
 def _weighted_midranks(values: np.ndarray, weights: np.ndarray) -> np.ndarray:

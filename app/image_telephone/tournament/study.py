@@ -116,18 +116,23 @@ def pair_turn_bands(turns: pd.DataFrame) -> pd.DataFrame:
 
 
 def _shares(values: pd.Series, frame: pd.DataFrame) -> dict[str, float]:
-    shares = statistics.variance_shares(
+    design = (
         values.to_numpy(),
         frame["captioner"].to_numpy(),
         frame["painter"].to_numpy(),
-        blocks=frame["prompt_id"].to_numpy(),  # every pair plays every prompt: a block
+        frame["prompt_id"].to_numpy(),  # every pair plays every prompt: a block
     )
+    shares = statistics.variance_shares(*design)
+    intervals = statistics.variance_share_intervals(*design)
+    named = {"captioner": "a", "painter": "b", "captioner_minus_painter": "a-b"}
     return {
         "games": int(values.notna().sum()),
         "captioner": shares["a"],
         "painter": shares["b"],
         "prompt": shares["blocks"],
         **{name: shares[name] for name in ("interaction", "residual", "overlap")},
+        **{f"{name}_low": intervals[key][0] for name, key in named.items()},
+        **{f"{name}_high": intervals[key][1] for name, key in named.items()},
     }
 
 

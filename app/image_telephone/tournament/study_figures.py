@@ -106,11 +106,21 @@ def shares_by_level(shares: pd.DataFrame) -> Figure:
 
 
 def shares_by_turn(shares: pd.DataFrame) -> Figure:
-    """The variance shares of distance to the start, turn by turn: which role matters when."""
+    """The variance shares of distance to the start, turn by turn (the roles' with 95% bands):
+    which role matters when."""
     figure = Figure(figsize=(6.5, 3.8), layout="constrained")
     axis = figure.subplots()
     for source, colour in SHARE_COLOURS.items():
         axis.plot(shares["turn"], shares[source], marker="o", ms=3, color=colour, label=source)
+        if f"{source}_low" in shares:
+            axis.fill_between(
+                shares["turn"],
+                shares[f"{source}_low"],
+                shares[f"{source}_high"],
+                color=colour,
+                alpha=BAND_ALPHA,
+                lw=0,
+            )
     axis.set_ylim(0, 1)
     axis.set_xlabel("turn")
     axis.set_ylabel("share of the variance")

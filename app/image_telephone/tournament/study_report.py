@@ -98,9 +98,31 @@ def _pairs_table(pairs: pd.DataFrame) -> str:
     return _table(table[order].reset_index())
 
 
+def _shares_table(shares: pd.DataFrame) -> str:
+    frame = shares[["level", "games", *SHARES]].copy()
+    for name in ("captioner", "painter"):
+        frame[name] = [
+            _interval(m, lo, hi)
+            for m, lo, hi in zip(
+                shares[name], shares[f"{name}_low"], shares[f"{name}_high"], strict=True
+            )
+        ]
+    frame["captioner − painter [95% CI]"] = [
+        f"[{lo:.3f}, {hi:.3f}]"
+        for lo, hi in zip(
+            shares["captioner_minus_painter_low"],
+            shares["captioner_minus_painter_high"],
+            strict=True,
+        )
+    ]
+    return _table(frame)
+
+
 def _headline(result: Study) -> str:
     overall = result.shares_by_level[result.shares_by_level["level"] == ALL].iloc[0]
     more = "captioner" if overall["captioner"] >= overall["painter"] else "painter"
+    low, high = overall["captioner_minus_painter_low"], overall["captioner_minus_painter_high"]
+    resolved = "resolved" if low > 0 or high < 0 else "not resolved"
     check = result.difficulty
     ordered = "yes" if check["ordered"] else "no"
     converged = result.converged_by
@@ -113,8 +135,9 @@ def _headline(result: Study) -> str:
     return f"""<ul>
 <li>Best painter: {_best(result.ranks, "painter")}.</li>
 <li>Best captioner: {_best(result.ranks, "captioner")}.</li>
-<li>Which matters more: the <b>{more}</b> — it explains {overall[more]:.0%} of the variance in
-final drift (captioner {overall["captioner"]:.0%}, painter {overall["painter"]:.0%},
+<li>Which matters more: the <b>{more}</b> ({resolved}: captioner − painter share
+[{low:.0%}, {high:.0%}]) — it explains {overall[more]:.0%} of the variance in final drift
+(captioner {overall["captioner"]:.0%}, painter {overall["painter"]:.0%},
 interaction {overall["interaction"]:.0%}, prompt {overall["prompt"]:.0%}, residual
 {overall["residual"]:.0%}).</li>
 <li>Levels ordered as labelled: <span class="{ordered}">{ordered}</span>; Spearman ρ of level and
@@ -223,8 +246,10 @@ the interval of their difference excludes 0. <a href="summary.html">Back to the 
 (every pair plays every prompt, so each prompt's mean is removed), then Type II sums of
 squares on what is left: each role's share is what it explains beyond the other, the
 interaction what a pair adds beyond its two roles, the residual what seeds leave within a pair
-and prompt; <i>overlap</i> is non-zero only for an unbalanced design.</p>
-{_table(result.shares_by_level[["level", "games", *SHARES]])}
+and prompt; <i>overlap</i> is non-zero only for an unbalanced design. Intervals resample games
+within each pair; the role whose share is larger is resolved when the interval of captioner −
+painter excludes 0.</p>
+{_shares_table(result.shares_by_level)}
 {_figure("shares by level", pictures["study_shares_by_level.png"])}
 <p class="muted">The same, turn by turn (distance to the start at that turn).</p>
 {_figure("shares by turn", pictures["study_shares_by_turn.png"])}

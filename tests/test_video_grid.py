@@ -201,3 +201,14 @@ def test_accented_letters_and_dashes_are_drawn_not_boxes():
         return expected_text("a café — naïve", caption)
 
     assert not same(text("é"), text("ü")) and not same(text("—"), text("ß"))
+
+
+def test_a_pair_with_no_game_at_a_level_is_a_grey_cell(turns, frames):
+    gone = (turns["captioner"] == "verbose") & (turns["painter"] == "watercolor")
+    table = turns[~(gone & (turns["level"] == "impossible"))]
+    drawn = grid_frames(table, read_file)
+    layout = grid_layout(table)
+    assert layout == grid_layout(turns) and len(drawn) == 3
+    picture = region(drawn[0], layout.box(PAIRS[3], "impossible"), "image")
+    assert max(picture.getcolors(1 << 16))[1] == (225, 225, 225)
+    assert same(drawn[2].crop((0, 0, 600, 600)), frames[2].crop((0, 0, 600, 600)))

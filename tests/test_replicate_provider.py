@@ -3,6 +3,8 @@ whole games (alone, mixed, resumed), failed and cancelled predictions, 429s, slo
 expiring output files, a model's own inputs, costs from its metrics, and a tournament's limits."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -210,3 +212,24 @@ max_retries = 2
     assert sum(endpoints[name]["rate_limited"] for name in replicate) == 1
     # 2 captions × 1.25 s × $0.000225 and 2 paintings × 1.25 s × $0.000725.
     assert result.turns["cost_usd"].sum() == pytest.approx(2 * 1.25 * (0.000225 + 0.000725))
+
+
+def test_without_the_extra_playing_it_says_what_to_install(
+    replicate_server, tmp_path, capsys, monkeypatch
+):
+    replicate_server()
+    monkeypatch.setitem(sys.modules, "replicate", None)  # as if it were not installed
+    assert _run(tmp_path, "--captioner", "offline", "--painter", "replicate", turns=1) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "pip install 'image-telephone[replicate]'" in error
+
+
+def test_the_registry_declares_it_without_importing_replicate():
+    code = (
+        "import sys; from image_telephone.providers.registry import providers; "
+        "assert 'replicate' in providers(); print('replicate' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "False"

@@ -26,6 +26,11 @@ def _label(captioner: str, painter: str) -> str:
     return f"{captioner} × {painter}"
 
 
+def _errors(frame: pd.DataFrame) -> list[pd.Series]:
+    """Error bar lengths below and above each mean, from its interval."""
+    return [frame["mean"] - frame["low"], frame["high"] - frame["mean"]]
+
+
 def _colour(index: int) -> tuple[float, ...]:
     """Twenty distinct colours before any repeats (tab20), for the pairs' lines."""
     return colormaps["tab20"](index % 20)
@@ -71,13 +76,7 @@ def pair_intervals(pairs: pd.DataFrame) -> Figure:
     figure = Figure(figsize=(6.5, 1.2 + 0.3 * len(rows)), layout="constrained")
     axis = figure.subplots()
     y = np.arange(len(rows))
-    axis.errorbar(
-        rows["mean"],
-        y,
-        xerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
-        fmt="o",
-        capsize=3,
-    )
+    axis.errorbar(rows["mean"], y, xerr=_errors(rows), fmt="o", capsize=3)
     axis.set_yticks(
         y, [_label(c, p) for c, p in zip(rows["captioner"], rows["painter"], strict=True)]
     )
@@ -135,13 +134,7 @@ def difficulty(levels: pd.DataFrame, check: dict) -> Figure:
     figure = Figure(figsize=(5.5, 3.6), layout="constrained")
     axis = figure.subplots()
     x = np.arange(len(levels))
-    axis.errorbar(
-        x,
-        levels["mean"],
-        yerr=[levels["mean"] - levels["low"], levels["high"] - levels["mean"]],
-        fmt="o-",
-        capsize=4,
-    )
+    axis.errorbar(x, levels["mean"], yerr=_errors(levels), fmt="o-", capsize=4)
     axis.set_xticks(x, levels["level"])
     axis.set_ylabel("final distance to the start")
     axis.set_title(

@@ -14,7 +14,7 @@ from image_telephone.game.settings import GameSettings
 from image_telephone.providers.replicate_models import BLIP, MPLUG_OWL, STABLE_DIFFUSION
 from image_telephone.store.chain import check_run
 from image_telephone.store.storage import LocalStore
-from image_telephone.testing.replicate_server import ReplicateTestServer
+from image_telephone.testing import ReplicateTestServer
 from image_telephone.tournament import load_tournament, run_tournament
 
 from .test_tournament_config import write_tournament
@@ -45,9 +45,10 @@ def replicate_server(monkeypatch):
         server.stop()
 
 
-def _run(out, *options, turns=2):
+def _run(out, *options, turns=2, tracker=False):
     args = ["run", "--text", "a red kite over a green field", "-n", str(turns), "--out", str(out)]
-    return main([*args, "--run-name", "rep", "--no-tracker", "--size", "64x64", *options])
+    args += [] if tracker else ["--no-tracker"]
+    return main([*args, "--run-name", "rep", "--size", "64x64", *options])
 
 
 def _files_text(folder) -> str:
@@ -55,11 +56,11 @@ def _files_text(folder) -> str:
 
 
 def test_a_game_on_replicate_captions_paints_resumes_and_keeps_the_token_out(
-    replicate_server, tmp_path
+    replicate_server, tmp_path, isolated_environment
 ):
     server = replicate_server()
     roles = ["--captioner", "replicate", "--painter", "replicate"]
-    assert _run(tmp_path, *roles) == 0
+    assert _run(tmp_path, *roles, tracker=True) == 0
     run = tmp_path / "rep"
     manifest = json.loads((run / "run.json").read_text())
     assert manifest["roles"]["captioner"]["model"] == BLIP
@@ -87,7 +88,9 @@ def test_a_game_on_replicate_captions_paints_resumes_and_keeps_the_token_out(
     assert len(server.predictions) == before + 4  # 2 captions + 2 paintings
     assert json.loads((run / "run.json").read_text())["turns_done"] == 4
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in server.requests[:1])
-    assert TOKEN not in _files_text(tmp_path)
+    # Not in the run, its metadata and state, nor the Burr tracker's logs under HOME.
+    assert list(isolated_environment.rglob("*.jsonl")) and TOKEN not in _files_text(tmp_path)
+    assert TOKEN not in _files_text(isolated_environment)
 
 
 def test_a_replicate_painter_meets_the_offline_captioner_with_its_own_inputs(

@@ -1,5 +1,6 @@
-"""Test helpers: a local server that speaks the OpenAI wire format."""
+"""Test helpers: local servers that speak the OpenAI and the Replicate wire formats."""
 
 from .openai_server import OpenAICompatibleServer
+from .replicate_server import ReplicateTestServer
 
-__all__ = ["OpenAICompatibleServer"]
+__all__ = ["OpenAICompatibleServer", "ReplicateTestServer"]

@@ -16,6 +16,7 @@ from image_telephone.tournament.study import (
     attractors,
     convergence,
     difficulty_check,
+    identical_seeds,
     rankings,
     shares_by_turn,
     study,
@@ -238,3 +239,12 @@ def test_leaderboards_and_the_commands_pairs_table_carry_intervals(played, capsy
         f"{best['mean_distance_to_start']:.3f} [{best['mean_low']:.3f}, {best['mean_high']:.3f}]"
     )
     assert shown in capsys.readouterr().out
+
+
+def test_seeds_that_replay_the_same_game_are_flagged():
+    turns = synthetic_turns(Plan(seeds=2))
+    assert identical_seeds(turns) == (32, 0)
+    first_seed = turns[turns["seed"] == 0].set_index(["captioner", "painter", "prompt_id", "turn"])
+    keys = pd.MultiIndex.from_frame(turns[["captioner", "painter", "prompt_id", "turn"]])
+    replayed = turns.assign(distance_to_start=first_seed["distance_to_start"].reindex(keys).values)
+    assert identical_seeds(replayed) == (32, 32)

@@ -46,6 +46,9 @@ class Study:
     attractors: pd.DataFrame  # attractor, name, size, share, examples, images, pairs
     meaning_style: pd.DataFrame  # captioner, painter, meaning(+low/high), style(+low/high)
     style_measure: str | None  # which image distance measured style, if any
+    # Pair × prompt cells with 2+ seeds, and how many of them played the same game every seed.
+    replicated_cells: int = 0
+    identical_cells: int = 0
 
 
 def _games(turns: pd.DataFrame) -> pd.DataFrame:
@@ -291,6 +294,17 @@ def meaning_and_style(turns: pd.DataFrame, measure: str | None) -> pd.DataFrame:
     return frame.merge(style, on=PAIR, how="left")
 
 
+def identical_seeds(turns: pd.DataFrame) -> tuple[int, int]:
+    """Pair × prompt cells with two or more seeds, and those whose seeds all gave the same
+    distances turn by turn (a deterministic player: seeds are then no replicates)."""
+    cell = [*PAIR, "prompt_id"]
+    seeds = turns.groupby(cell)[GAME].nunique()
+    replicated = seeds[seeds > 1].index
+    spread = turns.groupby([*cell, "turn"])[DRIFT].agg(lambda v: v.max() - v.min())
+    same = (spread.groupby(level=cell).max() < 1e-12).reindex(replicated)
+    return len(replicated), int(same.sum())
+
+
 def study(
     turns: pd.DataFrame,
     threshold: float = DEFAULT_CONVERGENCE_THRESHOLD,
@@ -323,4 +337,7 @@ def study(
         attractors=attractors(games),
         meaning_style=meaning_and_style(measured, measure),
         style_measure=measure,
+        **dict(
+            zip(("replicated_cells", "identical_cells"), identical_seeds(measured), strict=True)
+        ),
     )

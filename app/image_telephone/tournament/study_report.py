@@ -118,6 +118,17 @@ def _shares_table(shares: pd.DataFrame) -> str:
     return _table(frame)
 
 
+def _identical_note(result: Study) -> str:
+    if not result.identical_cells:
+        return ""
+    return (
+        f"<p class='no'>{result.identical_cells} of {result.replicated_cells} pair × prompt "
+        "cells played the same game with every seed (a deterministic player): their seeds are "
+        "no replicates, so the intervals are narrower than the uncertainty. Raise the players' "
+        "temperature, or read the intervals as spread over prompts only.</p>"
+    )
+
+
 def _headline(result: Study) -> str:
     overall = result.shares_by_level[result.shares_by_level["level"] == ALL].iloc[0]
     more = "captioner" if overall["captioner"] >= overall["painter"] else "painter"
@@ -229,6 +240,7 @@ def study_page(
 closer). Every interval is a 95% bootstrap interval that resamples whole games (seeds are the
 replicates), so a game's turns never count as independent. Two entries are <i>resolved</i> when
 the interval of their difference excludes 0. <a href="summary.html">Back to the summary</a>.</p>
+{_identical_note(result)}
 <h2>The answers</h2>
 {_headline(result)}
 <h2>Best painter, per level</h2>

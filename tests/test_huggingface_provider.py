@@ -50,25 +50,15 @@ def _png(color):
 
 def test_a_cli_game_plays_on_open_models_and_resumes(tiny, tmp_path):
     args = ["run", "--text", "a red cat", "--out", str(tmp_path), "--run-name", "hf"]
-    args += [
-        "--no-tracker",
-        "--steps",
-        "2",
-        "--guidance",
-        "0",
-        "--size",
-        "32x32",
-        "--seed",
-        "5",
-        *_roles(tiny),
-    ]
-    assert main([*args, "-n", "2"]) == 0
-    assert main([*args, "-n", "3"]) == 0  # the same run, extended: a resume
+    args += ["--no-tracker", "--steps", "1", "--guidance", "0", "--size", "32x32", "--seed", "5"]
+    args += _roles(tiny)
+    assert main([*args, "-n", "1"]) == 0
+    assert main([*args, "-n", "2"]) == 0  # the same run, extended: a resume
     run = tmp_path / "hf"
     manifest = json.loads((run / "run.json").read_text())
-    assert manifest["turns_done"] == 3 and manifest["settings"]["steps"] == 2
+    assert manifest["turns_done"] == 2 and manifest["settings"]["steps"] == 1
     assert {role: who["model"] for role, who in manifest["roles"].items()} == tiny
-    metadata = json.loads((run / "metadata_002.json").read_text())
+    metadata = json.loads((run / "metadata_001.json").read_text())
     assert metadata["generated_caption"]  # words of the tiny vocabulary
     assert set(metadata["generated_caption"].split()) <= set(tiny_models.BLIP_WORDS)
     assert metadata["caption_parameters"]["device"] == "cpu"
@@ -78,14 +68,42 @@ def test_a_cli_game_plays_on_open_models_and_resumes(tiny, tmp_path):
         "model": None,
         "device": "cpu",
         "dtype": "float32",
-        "steps": 2,
+        "steps": 1,
         "guidance": 0.0,
         "size": "32x32",
-        "seed": 5 + 2,
+        "seed": 5 + 1,
     }
-    with Image.open(run / "image_002.png") as image:
+    with Image.open(run / "image_001.png") as image:
         assert image.size == (32, 32)
     assert check_run(LocalStore(run)).intact
+
+
+@pytest.fixture(scope="session")
+def tiny_chat(tmp_path_factory):
+    """A tiny LLaVA with a chat template, built once."""
+    return str(tiny_models.llava(tmp_path_factory.mktemp("tiny_chat") / "llava"))
+
+
+def test_a_chat_captioner_is_asked_the_game_prompt_and_rewrites(tiny, tiny_chat, tmp_path):
+    args = ["run", "--text", "a red cat", "-n", "2", "--out", str(tmp_path), "--no-tracker"]
+    args += [*_roles(tiny), "--captioner", f"huggingface:{tiny_chat}", "--steps", "1"]
+    args += ["--prompt", "Be brief.", "--max-tokens", "5", "--mode", "more", "--more-of", "red"]
+    assert main([*args, "--run-name", "chat"]) == 0
+    metadata = json.loads((tmp_path / "chat" / "metadata_001.json").read_text())
+    assert metadata["caption_parameters"]["prompt"] == metadata["caption_prompt"]
+    assert metadata["caption_prompt"].endswith("Be brief.") and metadata["parameter_notes"] == []
+    assert len(metadata["generated_caption"].split()) == 5  # its words, up to --max-tokens
+    # The chat model rewrote the first caption, and the second image was painted from that.
+    rewrite = json.loads((tmp_path / "chat" / "metadata_000.json").read_text())["rewrite"]
+    assert rewrite["text"] and metadata["image_origin"]["image_prompt"] == rewrite["text"]
+
+
+def test_a_blip_captioner_cannot_rewrite_and_says_which_can(tiny, tmp_path, capsys):
+    args = ["run", "--text", "a red cat", "-n", "2", "--out", str(tmp_path), "--no-tracker"]
+    args += [*_roles(tiny), "--steps", "1", "--mode", "more", "--more-of", "red"]
+    assert main(args) == 3
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert "has no chat template" in line and "SmolVLM" in line
 
 
 def _paint(client, tiny, i, seed=None):
@@ -170,14 +188,14 @@ max_tokens = 6
 name = "sd"
 provider = "huggingface"
 model = "{tiny["painter"]}"
-steps = 2
+steps = 1
 size = "32x32"
 
 [embedder]
 provider = "huggingface"
 model = "{tiny["embedder"]}"
 """
-    result = run_tournament(load_tournament(write_tournament(tmp_path, body, turns=2)))
+    result = run_tournament(load_tournament(write_tournament(tmp_path, body, turns=1)))
     assert (result.games["status"] == "complete").all() and len(result.games) == 4
     assert result.turns["distance_to_start"].notna().all()
     sizes = [

@@ -164,3 +164,78 @@ def _seeded() -> None:
     import torch
 
     torch.manual_seed(0)
+
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}USER: {% for part in message['content'] %}"
+    "{% if part['type'] == 'image' %}<image> {% else %}{{ part['text'] }}{% endif %}"
+    "{% endfor %} {% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}"
+)
+
+
+def llava(folder: Path) -> Path:
+    """A 2-layer LLaVA (tiny CLIP vision tower, tiny Llama) with a chat template: a chat
+    captioner that takes the game's caption prompt and can rewrite captions."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import (
+        CLIPImageProcessorPil,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+        PreTrainedTokenizerFast,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    specials = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]
+    words = [*specials, "USER", "ASSISTANT", ":", *BLIP_WORDS[6:]]
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        extra_special_tokens={"image_token": "<image>"},
+        padding_side="left",
+        model_max_length=128,
+    )
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    tower = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2}
+    config = LlavaConfig(
+        vision_config=CLIPVisionConfig(
+            **tower, intermediate_size=37, image_size=32, patch_size=8, projection_dim=32
+        ),
+        text_config=LlamaConfig(
+            **tower,
+            intermediate_size=37,
+            num_key_value_heads=2,
+            vocab_size=len(words),
+            bos_token_id=1,
+            eos_token_id=2,
+            pad_token_id=3,
+            max_position_embeddings=128,
+        ),
+        image_token_index=words.index("<image>"),
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+    _seeded()
+    model = LlavaForConditionalGeneration(config)
+    # It never says a special token (not even the end), so its answers are words.
+    model.generation_config.suppress_tokens = list(range(len(specials)))
+    model.save_pretrained(folder)
+    processor = LlavaProcessor(
+        image_processor=CLIPImageProcessorPil(
+            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+        ),
+        tokenizer=tokenizer,
+        patch_size=8,
+        vision_feature_select_strategy="default",
+        chat_template=CHAT_TEMPLATE,
+        num_additional_image_tokens=1,
+    )
+    processor.save_pretrained(folder)
+    return folder

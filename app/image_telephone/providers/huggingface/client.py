@@ -140,7 +140,9 @@ class HuggingFaceClient:
         texts, batch_size = self._batcher("captioner", model).submit_sized(item, request)
         texts = [captioning.cut_at_stop(text, stop) for text in texts]
         chat = captioning.is_chat(loading.caption_pipeline(model, self.device))
-        notes = () if chat or request.kind == "rewrite" else (_PREFIX_NOTE,)
+        asked = {}  # what a caption was asked: the game's prompt, or BLIP's prefix
+        if request.kind == "caption":
+            asked = {"prompt": request.prompt if chat else captioning.CAPTION_PREFIX}
         return Completion(
             text=texts[0],
             texts=tuple(texts),
@@ -151,10 +153,10 @@ class HuggingFaceClient:
                 "max_tokens": request.max_tokens,
                 "temperature": request.temperature,
                 "seed": request.seed,
-                "prompt": request.prompt if chat else captioning.CAPTION_PREFIX,
+                **asked,
                 "batch_size": batch_size,
             },
-            parameter_notes=notes,
+            parameter_notes=() if chat or not asked else (_PREFIX_NOTE,),
         )
 
     def paint(

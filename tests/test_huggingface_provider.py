@@ -150,6 +150,27 @@ def test_batched_paintings_and_captions_are_the_single_calls_ones(tiny, monkeypa
     assert np.abs(_pixels(different.png) - _pixels(painted[0].png)).max() > 2
 
 
+def test_sampled_captions_follow_the_seed(tiny):
+    client = connect(None)
+
+    def sampled(seed):
+        return client.caption(
+            _png((200, 30, 30)),
+            "Describe it.",
+            tiny["captioner"],
+            max_tokens=8,
+            temperature=1.5,
+            stop=None,
+            seed=seed,
+            candidates=3,
+        )
+
+    first = sampled(1)
+    assert first.texts == sampled(1).texts and len(first.texts) == 3
+    assert first.parameters | {"seed": 1, "temperature": 1.5} == first.parameters
+    assert {sampled(seed).texts for seed in (2, 3, 4)} != {first.texts}
+
+
 def _threads(call, count=4):
     results = [None] * count
     threads = [

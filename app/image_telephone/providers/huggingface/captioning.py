@@ -28,6 +28,11 @@ class TextRequest:
         """Whether to sample (a temperature above 0, or several candidates) or decode greedily."""
         return bool(self.temperature) or self.candidates > 1
 
+    @property
+    def temperature_used(self) -> float | None:
+        """The sampling temperature (1 when only candidates ask for sampling); None: greedy."""
+        return (self.temperature or 1.0) if self.sampling else None
+
 
 def text_request(
     kind: str,
@@ -69,7 +74,7 @@ def generate(pipeline: Any, request: TextRequest, items: list[Any]) -> list[list
         inputs = {"images": items, "text": [CAPTION_PREFIX] * len(items)}
     options: dict[str, Any] = {"max_new_tokens": request.max_tokens}
     if request.sampling:
-        options.update(do_sample=True, temperature=request.temperature or 1.0)
+        options.update(do_sample=True, temperature=request.temperature_used)
         options["num_return_sequences"] = request.candidates
         torch.manual_seed(request.seed or 0)
     else:

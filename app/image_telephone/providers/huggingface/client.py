@@ -151,7 +151,7 @@ class HuggingFaceClient:
             parameters={
                 **self._record(model),
                 "max_tokens": request.max_tokens,
-                "temperature": request.temperature,
+                "temperature": request.temperature_used,
                 "seed": request.seed,
                 **asked,
                 "batch_size": batch_size,

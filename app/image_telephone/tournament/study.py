@@ -220,6 +220,16 @@ def convergence_curve(games: pd.DataFrame, k: int) -> pd.DataFrame:
     return pd.DataFrame([converged_share(games, turn, k) for turn in range(1, last)])
 
 
+def _varied(ranked: pd.DataFrame, positions: np.ndarray) -> list[int]:
+    """The first EXAMPLES positions, preferring games of a pair and prompt not shown yet (a
+    pair's seeds often end alike)."""
+    cells = list(zip(ranked["captioner"], ranked["painter"], ranked["prompt_id"], strict=True))
+    first = {cell: i for i, cell in reversed(list(enumerate(cells)))}
+    fresh = sorted(first.values())
+    rest = [i for i in range(len(cells)) if i not in set(fresh)]
+    return [int(positions[i]) for i in (fresh + rest)[:EXAMPLES]]
+
+
 def attractors(games: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """Where chains end up: the games' final captions clustered (TF-IDF, k-means, k chosen by
     silhouette), each cluster named by its heaviest words, with its closest games as examples."""
@@ -253,8 +263,8 @@ def attractors(games: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     for cluster in range(len(centres)):
         members = np.flatnonzero(labels == cluster)
         centre = centres[cluster]
-        closest = members[np.argsort(-(vectors[members] @ centre).ravel())][:EXAMPLES]
-        chosen = games.iloc[closest]
+        closest = members[np.argsort(-(vectors[members] @ centre).ravel())]
+        chosen = games.iloc[_varied(games.iloc[closest], closest)]
         pairs = games.iloc[members].groupby(PAIR).size().sort_values(ascending=False)
         rows.append(
             {

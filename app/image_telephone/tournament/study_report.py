@@ -95,7 +95,9 @@ def _pairs_table(pairs: pd.DataFrame) -> str:
         index=["captioner", "painter"], columns="level", values="interval", aggfunc="first"
     )
     order = [ALL, *(level for level in pairs["level"].unique() if level != ALL)]
-    return _table(table[order].reset_index())
+    table = table[order]
+    table.columns.name = None
+    return _table(table.reset_index())
 
 
 def _shares_table(shares: pd.DataFrame) -> str:
@@ -147,7 +149,7 @@ def _headline(result: Study) -> str:
 <li>Best painter: {_best(result.ranks, "painter")}.</li>
 <li>Best captioner: {_best(result.ranks, "captioner")}.</li>
 <li>Which matters more: the <b>{more}</b> ({resolved}: captioner − painter share
-[{low:.0%}, {high:.0%}]) — it explains {overall[more]:.0%} of the variance in final drift
+[{low:.1%}, {high:.1%}]) — it explains {overall[more]:.0%} of the variance in final drift
 (captioner {overall["captioner"]:.0%}, painter {overall["painter"]:.0%},
 interaction {overall["interaction"]:.0%}, prompt {overall["prompt"]:.0%}, residual
 {overall["residual"]:.0%}).</li>

@@ -9,13 +9,15 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from image_telephone.cli import main
-from image_telephone.providers.huggingface import connect
+from image_telephone.errors import InputError
+from image_telephone.providers.huggingface import connect, loading
 from image_telephone.store.chain import check_run
 from image_telephone.store.storage import LocalStore
 
@@ -253,3 +255,25 @@ def test_playing_it_without_the_local_extra_names_the_extra(tmp_path):
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.endswith("pip install 'image-telephone[local]'") and "diffusers" in line
+
+
+def test_a_model_is_loaded_once_by_concurrent_first_callers(tmp_path):
+    builds = []
+
+    def build(source):
+        builds.append(source)
+        time.sleep(0.2)  # a slow load, so that every caller arrives while it runs
+        return object()
+
+    models = _threads(lambda i: loading.loaded("test", str(tmp_path), "cpu", build), count=6)
+    assert len(builds) == 1 and len({id(model) for model in models}) == 1
+
+
+def test_the_device_is_chosen_or_named(monkeypatch):
+    monkeypatch.setenv("IMAGE_TELEPHONE_DEVICE", "cpu")
+    assert loading.choose_device() == "cpu" and str(loading.dtype("cpu")) == "torch.float32"
+    monkeypatch.setenv("IMAGE_TELEPHONE_DEVICE", "tpu")
+    with pytest.raises(InputError, match="IMAGE_TELEPHONE_DEVICE"):
+        loading.choose_device()
+    monkeypatch.delenv("IMAGE_TELEPHONE_DEVICE")
+    assert loading.choose_device() == "cpu"  # this machine has no GPU

@@ -8,6 +8,7 @@ with it), never single turns, because a game's turns are not independent of each
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,18 @@ import pandas as pd
 
 LEVEL = 0.95
 N_BOOT = 2000
+
+
+def percentile_interval(
+    draws: np.ndarray, axis: int | None = None, level: float = LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
+    """The central `level` percentile interval of bootstrap draws along axis, NaN draws left
+    out (an all-NaN slice gives NaN, quietly)."""
+    tail = 100 * (1 - level) / 2
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(draws, [tail, 100 - tail], axis=axis)
+    return low, high
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,10 +43,7 @@ class Bootstrap:
         """The percentile interval's lower and upper bounds, (entries, columns) each."""
         if not len(self.keys):
             return self.estimates.copy(), self.estimates.copy()
-        tail = 100 * (1 - level) / 2
-        with np.errstate(all="ignore"):
-            low, high = np.nanpercentile(self.replicates, [tail, 100 - tail], axis=1)
-        return low, high
+        return percentile_interval(self.replicates, axis=1, level=level)
 
 
 def _weights(rng: np.random.Generator, units: int, n_boot: int) -> np.ndarray:
@@ -123,10 +133,8 @@ def rank_resolution(
     estimates = np.asarray(estimates, dtype=float)
     replicates = np.asarray(replicates, dtype=float)
     order = np.argsort(estimates, kind="stable")
-    tail = 100 * (1 - level) / 2
     differences = replicates[:, None, :] - replicates[None, :, :]  # i − j
-    with np.errstate(all="ignore"):
-        low, high = np.nanpercentile(differences, [tail, 100 - tail], axis=2)
+    low, high = percentile_interval(differences, axis=2, level=level)
     better = high < 0  # i resolved below (better than) j
     pairs = [
         {
@@ -272,9 +280,7 @@ def variance_share_intervals(
         picked = order[first + (rng.random(count) * sizes).astype(int)]
         draws[row] = _shares(design, np.bincount(picked, minlength=count).astype(float))
     draws = np.column_stack([draws, draws[:, 0] - draws[:, 1]])
-    tail = 100 * (1 - level) / 2
-    with np.errstate(all="ignore"):
-        low, high = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
+    low, high = percentile_interval(draws, axis=0, level=level)
     return {name: (float(lo), float(hi)) for name, lo, hi in zip(names, low, high, strict=True)}
 
 
@@ -326,8 +332,7 @@ def rank_correlation(
     draws = _weighted_pearson(
         _weighted_midranks(x, weights), _weighted_midranks(y, weights), weights
     )
-    tail = 100 * (1 - level) / 2
-    low, high = np.nanpercentile(draws, [tail, 100 - tail])
+    low, high = percentile_interval(draws, level=level)
     return {
         "rho": float(stats.spearmanr(x, y).statistic),
         "low": float(low),

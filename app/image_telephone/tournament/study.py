@@ -170,7 +170,7 @@ def difficulty_check(games: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]
     steps = []
     for easier, harder in zip(order, order[1:], strict=False):
         gap = replicates[harder] - replicates[easier]
-        low, high = np.nanpercentile(gap, [2.5, 97.5])
+        low, high = statistics.percentile_interval(gap)
         steps.append({"from": easier, "to": harder, "low": float(low), "high": float(high)})
     correlation = statistics.rank_correlation(
         games["level"].map(position).to_numpy(), games[DRIFT].to_numpy(), games["prompt_id"]

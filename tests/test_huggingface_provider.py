@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from image_telephone.cli import main
-from image_telephone.errors import InputError
+from image_telephone.errors import InputError, ProviderError
 from image_telephone.providers.huggingface import connect, loading
 from image_telephone.store.chain import check_run
 from image_telephone.store.storage import LocalStore
@@ -277,3 +277,29 @@ def test_the_device_is_chosen_or_named(monkeypatch):
         loading.choose_device()
     monkeypatch.delenv("IMAGE_TELEPHONE_DEVICE")
     assert loading.choose_device() == "cpu"  # this machine has no GPU
+
+
+def test_a_failed_batch_fails_each_of_its_games_in_one_line(tmp_path):
+    broken = tmp_path / "broken-painter"
+    broken.mkdir()  # a folder with no pipeline in it
+    client = connect(None)
+    errors = _threads(lambda i: _paint_error(client, str(broken), i), count=3)
+    assert all(isinstance(error, ProviderError) for error in errors)
+    assert len({id(error) for error in errors}) == 3
+    assert all("\n" not in str(error) and "could not load it" in str(error) for error in errors)
+
+
+def _paint_error(client, model, i):
+    try:
+        client.paint(f"a cat {i}", model, size=None, seed=i, init_image=None, steps=1)
+    except ProviderError as error:
+        return error
+
+
+def test_a_painting_onto_a_start_image_takes_at_least_one_step(tiny):
+    painted = connect(None).paint(
+        "a red cat", tiny["painter"], size="32x32", seed=0, init_image=_png((0, 0, 255)), steps=1
+    )
+    assert painted.parameters["steps"] == 2 and painted.parameters["strength"] == 0.6
+    with Image.open(io.BytesIO(painted.png)) as image:
+        assert image.size == (32, 32)

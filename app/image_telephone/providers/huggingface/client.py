@@ -44,7 +44,7 @@ def _runner(kind: str, model: str, device: str) -> Callable[[Hashable, list], Se
 
 
 def _failure(kind: str, model: str, device: str, error: BaseException) -> str:
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    text = loading.first_line(error)
     if "out of memory" in text.lower():
         return (
             f"huggingface {kind} {model}: out of memory on {device} ({text}); lower "
@@ -58,10 +58,8 @@ def _caption_batch(model: str, device: str, request: Any, items: list) -> list[l
 
 
 def _paint_batch(model: str, device: str, request: Any, items: list) -> list[bytes]:
-    text_pipeline = loading.text_to_image(model, device)
-    if request.onto_image:
-        return painting.paint(loading.image_to_image(model, device), request, items)
-    return painting.paint(text_pipeline, request, items)
+    load = loading.image_to_image if request.onto_image else loading.text_to_image
+    return painting.paint(load(model, device), request, items)
 
 
 def _embed_batch(model: str, device: str, request: Any, items: list) -> list[tuple[float, ...]]:
@@ -172,14 +170,15 @@ class HuggingFaceClient:
     ) -> Painting:
         """Paints the prompt (onto init_image when given) with a generator seeded by seed."""
         default_steps, default_guidance = painting.defaults(model)
+        steps = steps or default_steps
+        if init_image is not None:  # image-to-image runs steps × strength of them: at least one
+            steps = max(steps, painting.MIN_IMAGE_STEPS)
         request = painting.PaintRequest(
             painting.parse_size(size),
-            steps or default_steps,
+            steps,
             default_guidance if guidance is None else guidance,
             init_image is not None,
         )
-        if request.steps < 1:
-            raise InputError(f"steps {steps}: must be at least 1")
         start = _open_image(init_image) if init_image is not None else None
         started = time.perf_counter()
         png, batch_size = self._batcher("painter", model).submit_sized(

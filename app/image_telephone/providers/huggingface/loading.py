@@ -64,10 +64,14 @@ def loaded(kind: str, model_id: str, on: str, build: Callable[[str], Any]) -> An
             except (ProviderError, InputError):
                 raise
             except Exception as error:
+                fix = (
+                    "check that the folder holds a saved model"
+                    if Path(source).is_dir()
+                    else f"check the id, or download it with `hf download {model_id}`"
+                )
                 raise ProviderError(
                     f"huggingface model {model_id!r}: could not load it as a {kind} "
-                    f"({_first_line(error)}); check the id or folder, or download it with "
-                    f"`hf download {model_id}`"
+                    f"({first_line(error)}); {fix}"
                 ) from error
         return _models[key]
 
@@ -104,7 +108,8 @@ def _offline() -> bool:
     return constants.HF_HUB_OFFLINE or value.upper() in ("1", "ON", "YES", "TRUE")
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The error's first line, at most 200 characters: what a one-line message quotes."""
     line = (str(error).strip().splitlines() or [type(error).__name__])[0]
     return line if len(line) <= 200 else line[:197] + "..."
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import io
+import math
 from typing import Any
 
 from image_telephone.errors import InputError
 
 IMAGE_STRENGTH = 0.6  # how far a painting onto a start image departs from it
+MIN_IMAGE_STEPS = math.ceil(1 / IMAGE_STRENGTH)  # so that at least one step runs
 
 
 @dataclasses.dataclass(frozen=True)

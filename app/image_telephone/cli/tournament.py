@@ -39,7 +39,8 @@ def add_tournament_commands(
         "tournament",
         help="play every captioner against every painter on many prompts (resumable)",
         description="Plays (or resumes) a tournament file's games in parallel and writes the "
-        "turn table, leaderboards, plots and summary.html under <out>/results/.",
+        "turn table, leaderboards with intervals, plots, the study (study.html) and "
+        "summary.html under <out>/results/.",
     )
     parser.add_argument("file", help="the tournament file (TOML); see docs/tournaments.md")
     parser.add_argument("--out", help="a folder or s3://bucket/prefix (default: the file's out)")

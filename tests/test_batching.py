@@ -2,6 +2,8 @@
 after no more than the maximum wait; a batch's error reaches each of its callers, and a leader
 interrupted mid-batch leaves nobody waiting."""
 
+import os
+import signal
 import threading
 import time
 
@@ -99,6 +101,29 @@ def test_an_interrupted_leader_leaves_no_caller_waiting():
     assert all(value >= 100 for value in answered)
     # The others' items were run again; the interrupted caller's was withdrawn.
     assert len(calls[1]) == 2
+
+
+def test_a_caller_interrupted_while_waiting_leaves_the_queue():
+    ran, release = [], threading.Event()
+
+    def run(key, items):
+        ran.append((key, list(items)))
+        if key == "slow":
+            release.wait(10)
+        return items
+
+    batcher = Batcher(run, max_size=1, max_wait_s=0)
+    leader = threading.Thread(target=batcher.submit, args=("a", "slow"))
+    leader.start()
+    while not ran:
+        time.sleep(0.01)
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        batcher.submit("b", "fast")  # Ctrl-C while it waits behind the slow batch
+    release.set()
+    leader.join(timeout=10)
+    assert batcher.submit("c", "fast") == "c"
+    assert ("fast", ["b"]) not in ran and ("fast", ["c"]) in ran
 
 
 @pytest.mark.parametrize(("size", "wait"), [("0", "20"), ("8", "-1"), ("many", "20")])

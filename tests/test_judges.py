@@ -19,6 +19,7 @@ from image_telephone.testing import OpenAICompatibleServer
 from image_telephone.tournament import load_tournament, run_tournament
 
 from .test_tournament_config import OFFLINE_PAIRS, write_tournament
+from .tiny_models import _clip_tokenizer_files, sentence_transformer
 
 ONE_PROMPT = 'prompt_ids = ["red-circle"]\n'
 MEASURED = ["distance_to_start", "distance_to_previous", "phash_distance_to_previous"]
@@ -54,6 +55,15 @@ def test_minilm_puts_paraphrases_closer_than_unrelated_sentences():
         "endpoint": None,
         "multimodal": False,
     }
+
+
+def test_a_sentence_transformers_judge_takes_a_model_folder(tmp_path):
+    folder = sentence_transformer(tmp_path / "tiny")  # loaded by the huggingface provider's loader
+    judge = judge_from_spec(f"sentence-transformers:{folder}")
+    vectors = judge.text_vectors(["a red cat", "a blue dog", "a red cat"])
+    assert vectors.shape == (3, 32) and np.allclose(vectors[0], vectors[2])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert judge.record()["model"] == str(folder)
 
 
 def test_swapping_the_judge_changes_distances_not_games_and_its_cache_calls_nothing(
@@ -137,15 +147,19 @@ def test_report_judge_measures_a_finished_run_and_says_which_judged(finished_run
 
 
 def _tiny_clip(folder):
-    """A 2-layer, 32-wide CLIP with a character-level tokenizer, saved with save_pretrained."""
+    """A 2-layer, 32-wide CLIP with a byte-level tokenizer, saved with save_pretrained."""
     import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+    from transformers import (
+        CLIPConfig,
+        CLIPImageProcessor,
+        CLIPModel,
+        CLIPProcessor,
+        CLIPTokenizer,
+    )
 
     folder.mkdir()
-    letters = [chr(c) for c in range(ord("!"), ord("~") + 1)]
-    vocab = ["<|startoftext|>", "<|endoftext|>", *letters, *(c + "</w>" for c in letters)]
-    (folder / "vocab.json").write_text(json.dumps({token: i for i, token in enumerate(vocab)}))
-    (folder / "merges.txt").write_text("#version: 0.2\n")
+    _clip_tokenizer_files(folder)
+    vocab = json.loads((folder / "vocab.json").read_text())
     tower = {"hidden_size": 32, "intermediate_size": 37, "num_attention_heads": 2}
     tower["num_hidden_layers"] = 2
     text = {**tower, "vocab_size": len(vocab), "max_position_embeddings": 77}

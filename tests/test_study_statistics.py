@@ -211,6 +211,7 @@ def test_a_tournament_writes_its_study_page_and_figures(played):
     results = folder / "out" / "results"
     page = (results / "study.html").read_text()
     assert "Best painter" in page and "Which matters more" in page
+    assert "Captioner early, painter late? From turn 0 to turn 2" in page
     for name in ("sketch", "watercolor", "plain", "verbose"):
         assert name in page
     figures = sorted(p.name for p in results.glob("study_*.png"))

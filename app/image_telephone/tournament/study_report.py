@@ -131,6 +131,23 @@ def _identical_note(result: Study) -> str:
     )
 
 
+def _early_late(shares: pd.DataFrame) -> str:
+    """The claim 'the captioner matters early, the painter late', first turn against last."""
+    if len(shares) < 2:
+        return ""
+    first, last = shares.iloc[0], shares.iloc[-1]
+
+    def share(row: pd.Series, role: str) -> str:
+        return f"{row[role]:.0%} [{row[f'{role}_low']:.0%}, {row[f'{role}_high']:.0%}]"
+
+    return (
+        f"<li>Captioner early, painter late? From turn {int(first['turn'])} "
+        f"to turn {int(last['turn'])} "
+        f"the captioner's share goes {share(first, 'captioner')} → {share(last, 'captioner')}, "
+        f"the painter's {share(first, 'painter')} → {share(last, 'painter')}.</li>"
+    )
+
+
 def _headline(result: Study) -> str:
     overall = result.shares_by_level[result.shares_by_level["level"] == ALL].iloc[0]
     more = "captioner" if overall["captioner"] >= overall["painter"] else "painter"
@@ -153,6 +170,7 @@ def _headline(result: Study) -> str:
 (captioner {overall["captioner"]:.0%}, painter {overall["painter"]:.0%},
 interaction {overall["interaction"]:.0%}, prompt {overall["prompt"]:.0%}, residual
 {overall["residual"]:.0%}).</li>
+{_early_late(result.shares_by_turn)}
 <li>Levels ordered as labelled: <span class="{ordered}">{ordered}</span>; Spearman ρ of level and
 final drift {check["rho"]:.2f} [{check["low"]:.2f}, {check["high"]:.2f}] over
 {check["clusters"]} prompts.</li>

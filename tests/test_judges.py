@@ -211,3 +211,11 @@ def test_a_tournament_files_bad_judge_is_refused_before_any_game(tmp_path):
     with pytest.raises(InputError, match=r"^judge\.judge: judge 'imagebind': unknown"):
         load_tournament(path)
     assert not (tmp_path / "out").exists()
+
+
+def test_tournament_judge_flag_refuses_a_bad_spec_before_any_game(tmp_path, capsys):
+    path = write_tournament(tmp_path, ONE_PROMPT + OFFLINE_PAIRS)
+    assert main(["tournament", str(path), "--judge", "openai:"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "judge 'openai:': names no model" in line
+    assert not (tmp_path / "out").exists()

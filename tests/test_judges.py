@@ -196,6 +196,7 @@ def test_a_tiny_clip_judge_measures_images_too(finished_run, tmp_path):
         ("bogus", "judge 'bogus': unknown; use minilm, players, offline"),
         ("clip:", "judge 'clip:': names no model"),
         ("sentence-transformers:./no/such/folder", "no such folder"),
+        ("openai:text-embedding-3-small", "OPENAI_API_KEY is not set"),
     ],
 )
 def test_bad_judge_specs_are_one_line_errors_exiting_2(spec, message, finished_run, capsys):

@@ -78,7 +78,7 @@ def prefetch_vectors(
     embeddings: PromptEmbeddings, wanted: list[tuple[Endpoint, str]], prompts: list[str]
 ) -> None:
     """Fetches the prompts' vectors for each (endpoint, model) into the cache; a failure is left
-    to add_distances, which asks again for whatever is missing and reports it."""
+    to measure_turns, which asks again for whatever is missing and reports it."""
     for endpoint, model in wanted:
         try:
             embeddings.vectors(endpoint, model, prompts)

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from image_telephone.errors import InputError
 from image_telephone.extras import require_extra
 from image_telephone.redaction import redact_url
 
@@ -55,16 +56,21 @@ class OpenAIJudge(Judge):
         self.spec, self.model = spec, model
         self._base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self.endpoint = redact_url(self._base_url) if self._base_url else "api.openai.com"
-        self._client = None
+        from image_telephone.providers.openai_client import build_openai_client
+
+        if not (self._base_url or os.environ.get("OPENAI_API_KEY")):
+            raise InputError(
+                f"judge {spec!r}: OPENAI_API_KEY is not set; export it, or name a server: "
+                f"openai:{model}@BASE_URL"
+            )
+        self._client = build_openai_client(self._base_url)
 
     def text_vectors(self, texts: list[str]) -> np.ndarray:
         """The model's vectors, OPENAI_BATCH texts a request (the client retries as in games)."""
         import openai
 
-        from image_telephone.providers.openai_client import build_openai_client, provider_error
+        from image_telephone.providers.openai_client import provider_error
 
-        if self._client is None:
-            self._client = build_openai_client(self._base_url)
         rows: list[list[float]] = []
         for first in range(0, len(texts), OPENAI_BATCH):
             batch = [text or " " for text in texts[first : first + OPENAI_BATCH]]

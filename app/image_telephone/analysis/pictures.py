@@ -28,7 +28,7 @@ def drift_figure(metrics: Metrics, highlight: int | None = None) -> Figure:
     captions, images = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     turns = frame["turn"].to_numpy()
     captions.plot(turns, frame["distance_to_start"], "o-", label=f"to {metrics.reference.label}")
-    captions.plot(turns, frame["distance_to_previous"], "s--", label="to the previous caption")
+    captions.plot(turns, frame["distance_to_previous"], "s--", label="to the text before")
     captions.axhline(1 - HALF_LIFE_SIMILARITY, color="grey", lw=0.8, ls=":")
     _mark(captions, game["half_life"], "half-life", "tab:purple")
     _mark(captions, game["convergence_turn"], "converged", "tab:green")

@@ -56,6 +56,16 @@ def test_the_offline_captioner_meets_an_openai_painter_and_embedder(openai_serve
     assert metadata["image_origin"]["image_model"] == "gpt-image-1"
 
 
+def test_the_default_provider_is_announced_only_when_a_role_is_left_to_it(
+    openai_server, tmp_path, keyed, capsys
+):
+    every_role = ("--captioner", "openai", "--painter", "offline", "--embedder", "offline")
+    assert _run(openai_server, tmp_path, *every_role, run_name="named") == 0
+    assert "provider:" not in capsys.readouterr().err
+    assert _run(openai_server, tmp_path, "--captioner", "offline", run_name="left") == 0
+    assert "provider: openai (OPENAI_API_KEY is set" in capsys.readouterr().err
+
+
 def test_a_role_changed_on_resume_is_a_settings_conflict(openai_server, tmp_path, keyed, capsys):
     assert _run(openai_server, tmp_path, "--captioner", "openai", "--painter", "offline") == 0
     capsys.readouterr()

@@ -280,7 +280,8 @@ def _role_options(args: argparse.Namespace) -> dict[str, str | None]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    provider = _chosen_provider(args.provider)
+    every_role_named = all(getattr(args, role) for role, _, _ in _ROLE_FLAGS)
+    provider = args.provider if every_role_named else _chosen_provider(args.provider)
     named = ("caption_model", "image_model", "embeddings_model", "base_url")
     options = {name: getattr(args, name) for name in named}
     for knob in knobs():

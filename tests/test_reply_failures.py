@@ -161,7 +161,8 @@ def test_a_tournament_whose_start_prompts_cannot_be_embedded_writes_its_results(
     monkeypatch.setenv("TOURNAMENT_KEY", "test")
     prompt = "A red circle on a white background."  # the red-circle prompt's text
     with OpenAICompatibleServer(always_fail_inputs={prompt}) as server:
-        body = f'prompt_ids = ["red-circle"]\n{one_pair(server.base_url)}'
+        # The players' embedder judges, so it embeds the start prompt (and fails to).
+        body = f'prompt_ids = ["red-circle"]\njudge = "players"\n{one_pair(server.base_url)}'
         body += f"[limits.openai]\n{FAST_RETRIES}"
         code = main(["tournament", str(write_tournament(tmp_path, body, turns=2))])
         prompt_calls = sum(r.body.get("input") == [prompt] for r in server.requests if r.body)

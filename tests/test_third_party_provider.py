@@ -72,6 +72,7 @@ def test_a_registered_provider_plays_a_mixed_tournament_and_judges_it(acme, tmp_
 
     body = """
 prompt_ids = ["red-circle"]
+judge = "players"  # the one embedder judges: it embeds the start prompt too
 
 [[captioners]]
 name = "acme"

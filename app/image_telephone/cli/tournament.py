@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -116,8 +115,6 @@ def _tournament(args: argparse.Namespace) -> int:
     from image_telephone.tournament.display import TournamentProgress
     from image_telephone.tournament.runner import tournament_judge
 
-    # A failed game's reason goes to the summary; Burr's traceback would garble the live view.
-    logging.getLogger("burr.core.application").setLevel(logging.CRITICAL)
     if args.executor != "ray" and (args.ray_address or args.ray_forward_env):
         raise InputError("--ray-address and --ray-forward-env need --executor ray")
     tournament = load_tournament(args.file).with_options(args.out, args.concurrency, args.max_cost)

@@ -257,6 +257,16 @@ def test_playing_it_without_the_local_extra_names_the_extra(tmp_path):
     assert line.endswith("pip install 'image-telephone[local]'") and "diffusers" in line
 
 
+def test_loading_the_models_draws_no_bar_through_the_game_s_progress(tiny, tmp_path):
+    args = ["-m", "image_telephone.cli", "run", "--text", "a red cat", "-n", "1"]
+    args += ["--out", str(tmp_path), "--no-tracker", "--steps", "1", "--size", "32x32"]
+    done = subprocess.run(
+        [sys.executable, *args, *_roles(tiny)], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Loading" not in done.stderr + done.stdout
+
+
 def test_a_model_is_loaded_once_by_concurrent_first_callers(tmp_path):
     builds = []
 

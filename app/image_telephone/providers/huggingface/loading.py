@@ -59,6 +59,7 @@ def loaded(kind: str, model_id: str, on: str, build: Callable[[str], Any]) -> An
     with lock:
         if key not in _models:
             source = _source(model_id)
+            _quiet_loading()
             try:
                 _models[key] = build(source)
             except (ProviderError, InputError):
@@ -74,6 +75,13 @@ def loaded(kind: str, model_id: str, on: str, build: Callable[[str], Any]) -> An
                     f"({first_line(error)}); {fix}"
                 ) from error
         return _models[key]
+
+
+def _quiet_loading() -> None:
+    """No "Loading weights" bar from transformers: it would cut through the game's progress."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
 def _source(model_id: str) -> str:
@@ -133,7 +141,9 @@ def text_to_image(model_id: str, on: str | None = None) -> Any:
 
     def build(source: str) -> Any:
         from diffusers import AutoPipelineForText2Image
+        from diffusers.utils import logging as diffusers_logging
 
+        diffusers_logging.disable_progress_bar()  # "Loading pipeline components" too
         painter = AutoPipelineForText2Image.from_pretrained(source, dtype=dtype(on)).to(on)
         painter.set_progress_bar_config(disable=True)
         return painter

@@ -12,8 +12,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 LINEUPS = sorted((DOCS / "lineups").glob("*.toml"))
 
 
-def test_there_are_the_three_lineups():
-    assert [path.stem for path in LINEUPS] == ["cpu-smallest", "local-gpu", "study-replicate"]
+def test_there_are_the_four_lineups():
+    stems = [path.stem for path in LINEUPS]
+    assert stems == ["cpu-smallest", "local-gpu", "offline-study", "study-replicate"]
 
 
 @pytest.mark.parametrize("path", LINEUPS, ids=lambda path: path.stem)

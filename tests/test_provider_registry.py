@@ -59,6 +59,14 @@ def test_a_third_party_provider_is_listed_with_its_roles_models_and_key(acme, ca
     assert "acme" in listing and "acme-paint-2" in listing and "ACME_API_KEY" in listing
 
 
+def test_models_piped_gives_one_unwrapped_line_per_role(capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["models"]) == 0  # captured output is not a terminal, as in a pipe
+    lines = capsys.readouterr().out.splitlines()
+    assert any("huggingface" in line and "stabilityai/sd-turbo" in line for line in lines)
+    assert any("replicate" in line and "REPLICATE_API_TOKEN" in line for line in lines)
+
+
 def test_model_ids_name_a_provider_and_optionally_a_model(acme):
     assert registry.parse_model_id("openai:gpt-4o") == ("openai", "gpt-4o")
     assert registry.parse_model_id("acme") == ("acme", None)

@@ -6,9 +6,9 @@ import argparse
 import os
 from collections.abc import Callable
 
-from rich.console import Console
 from rich.table import Table
 
+from image_telephone.cli.terminal import data_console
 from image_telephone.providers.registry import ENTRY_POINT_GROUP, providers
 
 
@@ -44,5 +44,5 @@ def _models(args: argparse.Namespace) -> int:
                 if declared.role == role
             )
             table.add_row(name, role, default, others, options, key)
-    Console().print(table)
+    data_console().print(table)  # piped: one unwrapped line per role
     return 0

@@ -1,5 +1,6 @@
 """Each image a step makes is addressed in the Burr tracker (file:///… or s3://…, never a
-signature) and the run's location is in the app's metadata; checked in the UI in Chromium."""
+signature), the run's location is in the app's metadata, and `image-telephone ui` turns the
+address into a link (and thumbnail) that serves the image; checked in the UI in Chromium."""
 
 import base64
 import json
@@ -12,9 +13,11 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+import requests
 from PIL import Image
 
 from image_telephone import play
+from image_telephone.cli.ui_server import IMAGE_ROUTE
 
 from .browser import ARTIFACTS, rendered_dom
 from .conftest import S3_SECRET
@@ -40,6 +43,11 @@ def _image_records(log: list[dict]) -> dict[int, dict]:
     return images
 
 
+def _image_link(ui: str, uri: str) -> str:
+    """The link the UI's script makes of an image URI (encodeURIComponent's escaping)."""
+    return f"{ui}{IMAGE_ROUTE}?uri=" + urllib.parse.quote(uri, safe="!~*'()")
+
+
 def _step_url(ui: str, app_id: str, sequence_id: int) -> str:
     location = {"appId": app_id, "partitionKey": None, "sequenceId": sequence_id}
     query = urllib.parse.urlencode({"sequence_location": json.dumps(location)})
@@ -53,10 +61,13 @@ _SHOW_VALUE = """((wanted) => {
   const hit = values.find(pre => pre.textContent.trim() === wanted);
   if (!hit) return null;
   hit.scrollIntoView({block: 'center'});
+  const link = hit.querySelector('a');
+  const thumbnail = hit.querySelector('img');
+  if (!link || (thumbnail && !thumbnail.complete)) return null;  // the links script not yet run
   return {
     texts: values.map(pre => pre.textContent.trim()),
-    links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
-    images: [...document.querySelectorAll('img')].map(img => img.getAttribute('src')),
+    link: link.href,
+    thumbnail: thumbnail && [thumbnail.src, thumbnail.naturalWidth, thumbnail.naturalHeight],
   };
 })(%s)"""
 
@@ -95,12 +106,30 @@ def test_each_painted_image_is_addressed_in_the_burr_ui_and_opens(
             )
             shot = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
     assert artifact["key"] in page["texts"] and artifact["sha256"] in page["texts"]
-    # Burr's UI shows values as text: the address is there, not a link or a picture.
-    assert artifact["uri"] not in page["links"] + page["images"]
+    image = Path(result.location) / artifact["key"]
+    width, height = Image.open(image).size
+    # The address is a link to the UI's image route; its thumbnail is the image, decoded.
+    assert page["link"] == _image_link(burr_ui, artifact["uri"])
+    assert page["thumbnail"] == [page["link"], width, height]
+    served = requests.get(page["link"], timeout=10)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content == image.read_bytes()
 
-    # The address opens the image: Chromium decodes it and names its size.
+    # Only images under a tracked run's folder: no traversal, no other file.
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(image.read_bytes())
+    for uri in (
+        f"{Path(result.location).as_uri()}/../../outside.png",
+        f"{Path(result.location).as_uri()}/%2e%2e/%2e%2e/outside.png",
+        outside.as_uri(),
+        Path(result.location, "manifest.json").as_uri(),  # in the run, not an image
+        "file:///etc/passwd",
+        f"{Path(result.location).as_uri()}/missing.png",
+    ):
+        assert requests.get(_image_link(burr_ui, uri), timeout=10).status_code == 404, uri
+
+    # The address itself opens the image too: Chromium decodes it and names its size.
     opened = rendered_dom(artifact["uri"])
-    width, height = Image.open(Path(result.location) / artifact["key"]).size
     assert re.search(rf"<title>{artifact['key']} \({width}×{height}\)</title>", opened), opened
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -195,7 +224,7 @@ _RENDERED = """(() => ({
 }))()"""
 
 
-def test_burr_ui_shows_every_kind_of_step_value_as_text_never_a_link_or_picture(
+def test_the_ui_links_image_uris_and_shows_every_other_kind_of_value_as_text(
     burr_ui,  # noqa: F811
     tmp_path,
     isolated_environment,
@@ -203,12 +232,18 @@ def test_burr_ui_shows_every_kind_of_step_value_as_text_never_a_link_or_picture(
     image = tmp_path / _IMAGE_KEY
     Image.new("RGB", (8, 8), (200, 30, 30)).save(image)
     kinds = _value_kinds(image)
+    for kind in ("file_uri", "s3_uri"):  # our script links these to the UI's image route
+        kinds[kind] = (kinds[kind][0], _image_link(burr_ui, kinds[kind][0]))
     _log_one_step({kind: value for kind, (value, _) in kinds.items()}, "ui-values")
 
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         with DevTools(_step_url(burr_ui, "ui-values", 0), Path(profile)) as browser:
             _wait(
-                lambda: browser.evaluate(_SHOW_VALUE % json.dumps(kinds["file_uri"][0])),
+                lambda: (
+                    browser.evaluate(_SHOW_VALUE % json.dumps(kinds["file_uri"][0]))
+                    # no tracked run holds these images: their thumbnails fail and are dropped
+                    and browser.evaluate("!document.querySelector('pre img')")
+                ),
                 "the step view to show the values",
             )
             shown = browser.evaluate(_RENDERED)
@@ -235,7 +270,9 @@ def test_burr_ui_shows_every_kind_of_step_value_as_text_never_a_link_or_picture(
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "burr-ui-values.json").write_text(json.dumps(found, indent=2) + "\n")
     (ARTIFACTS / "burr-ui-values.png").write_bytes(shot)
-    # Burr 0.43's UI writes a value's text in a <pre> (rendered) or a JSON tree (raw): no kind of
-    # value becomes a link or a picture. If this fails, Burr renders one: make the tracker use it.
-    assert {view["rendered"] for view in found.values()} == {"text"}, found
+    # Burr 0.43's UI writes a value's text in a <pre> (rendered) or a JSON tree (raw): only the
+    # image URIs become links, by our script. If Burr renders other kinds, make the tracker use it.
+    assert {kind: view["rendered"] for kind, view in found.items()} == {
+        kind: "link" if kind in ("file_uri", "s3_uri") else "text" for kind in kinds
+    }, found
     assert {view["raw"] for view in found.values()} == {"cut text"}, found

@@ -227,8 +227,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     ui = commands.add_parser(
         "ui",
         help="start the Burr tracker UI (the ui extra) on 127.0.0.1",
-        description="Serves Burr's UI over the local tracker (~/.burr) until Ctrl-C; runs "
-        "played with --track-to s3://… are read with `burr --backend s3` instead.",
+        description="Serves Burr's UI over the local tracker (~/.burr) until Ctrl-C, each "
+        "image a step made one click away from the step; runs played with --track-to s3://… "
+        "are read with `burr --backend s3` instead.",
     )
     ui.add_argument("--port", type=int, default=7241, help="the UI's port (default 7241)")
     ui.add_argument(
@@ -343,12 +344,13 @@ def _ui(args: argparse.Namespace) -> int:
     console.print(
         f"Burr UI: http://{args.host}:{args.port} (project {DEFAULT_PROJECT}); Ctrl-C stops"
     )
+    # Burr's UI app, wrapped so each image a step names opens from its step (ui_server.py).
     command = [
         sys.executable,
-        "-c",
-        "from burr.cli.__main__ import cli_run_server; cli_run_server()",
-        "--no-open",
-        "--no-copy-demo_data",
+        "-m",
+        "uvicorn",
+        "--factory",
+        "image_telephone.cli.ui_server:create_app",
         "--host",
         args.host,
         "--port",

@@ -139,6 +139,35 @@ def test_each_painted_image_is_addressed_in_the_burr_ui_and_opens(
     print(f"\nscreenshot of the step view: {screenshot}")
 
 
+def test_the_ui_serves_an_s3_runs_images_through_a_presigned_redirect(
+    bucket,  # first: the UI's process inherits the moto endpoint and test credentials
+    burr_ui,  # noqa: F811
+    isolated_environment,
+):
+    name, client = bucket
+    result = play(
+        text="a teal square", turns=1, provider="offline", out=f"s3://{name}/runs", run_name="s3"
+    )
+    uri = f"{result.location}/{result.images[0]}"
+    log = isolated_environment / ".burr" / "image-telephone" / "s3" / "log.jsonl"
+    assert uri in log.read_text()  # the step names the image by this URI
+
+    moved = requests.get(_image_link(burr_ui, uri), allow_redirects=False, timeout=10)
+    assert moved.status_code == 307 and "Signature=" in moved.headers["location"]
+    assert S3_SECRET not in moved.headers["location"]
+    served = requests.get(moved.headers["location"], timeout=10)
+    stored = client.get_object(Bucket=name, Key=f"runs/s3/{result.images[0]}")["Body"].read()
+    assert served.status_code == 200 and served.content == stored
+
+    client.put_object(Bucket=name, Key="elsewhere/image_000.png", Body=stored)
+    for outside in (
+        f"s3://{name}/elsewhere/image_000.png",
+        f"{result.location}/../../elsewhere/image_000.png",
+        f"s3://{name}/runs/s3-other/image_000.png",  # a prefix that only starts like the run's
+    ):
+        assert requests.get(_image_link(burr_ui, outside), timeout=10).status_code == 404, outside
+
+
 def test_the_s3_tracker_records_s3_uris_and_the_run_location(bucket, tmp_path):
     name, client = bucket
     # A process of its own: Burr's S3 tracker flushes its last events when the program ends.

@@ -6,17 +6,17 @@ import os
 import sys
 from pathlib import Path
 
+from image_telephone.analysis.defaults import DEFAULT_EXPLORER_PORT
 from image_telephone.errors import InputError
 from image_telephone.store.listing import list_runs
 from image_telephone.store.storage import open_store
 
 RUNS_ENV = "IMAGE_TELEPHONE_RUNS"  # where the app finds runs (a folder or s3://bucket/prefix)
 APP_PATH = Path(__file__).with_name("explorer_app.py")
-DEFAULT_PORT = 8501
 
 
 def explorer_command(
-    runs: str, port: int = DEFAULT_PORT, s3_endpoint: str | None = None
+    runs: str, port: int = DEFAULT_EXPLORER_PORT, s3_endpoint: str | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """The `streamlit run` command and environment that serve the explorer on 127.0.0.1."""
     store = open_store(runs, s3_endpoint)

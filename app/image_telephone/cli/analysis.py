@@ -18,8 +18,8 @@ def add_analysis_commands(
     from image_telephone.analysis.defaults import (
         DEFAULT_CONVERGENCE_THRESHOLD,
         DEFAULT_CONVERGENCE_TURNS,
+        DEFAULT_EXPLORER_PORT,
     )
-    from image_telephone.analysis.explorer import DEFAULT_PORT
 
     report = subparsers.add_parser(
         "report", help="measure a run's drift; write metrics, pictures and an HTML report"
@@ -63,7 +63,9 @@ def add_analysis_commands(
         default=DEFAULT_OUT,
         help=f"where the runs are: a folder or s3://bucket/prefix (default {DEFAULT_OUT}/)",
     )
-    explore.add_argument("--port", type=int, default=DEFAULT_PORT, help="port on 127.0.0.1")
+    explore.add_argument(
+        "--port", type=int, default=DEFAULT_EXPLORER_PORT, help="port on 127.0.0.1"
+    )
     for parser in (report, explore):
         parser.add_argument(
             "--s3-endpoint", help="S3-compatible endpoint URL (or $AWS_ENDPOINT_URL)"

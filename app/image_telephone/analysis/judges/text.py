@@ -15,7 +15,7 @@ from .base import Judge, check_location
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 OPENAI_BATCH = 256  # texts per embeddings request (the API takes up to 2048)
-ENCODE_BATCH = 64
+ENCODE_BATCH = 128
 
 
 class SentenceTransformerJudge(Judge):

@@ -181,3 +181,13 @@ def test_savers_and_the_tracker_serializer_register_whichever_loads_first(first,
     assert savers == ["image_s3", "json_s3", "image_file", "json_file"]
     assert record["key"] == "image_001.png" and record["bytes"] == 4  # not the bytes themselves
     assert loader == "SourceFileLoader"  # the module keeps its own loader
+
+
+def test_every_package_folder_is_installed_by_a_non_editable_install():
+    listed = set(tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["packages"])
+    package = Path(image_telephone.__file__).parent
+    folders = {
+        ".".join(init.parent.relative_to(package.parent).parts)
+        for init in package.rglob("__init__.py")
+    }
+    assert folders <= listed, f"add to [tool.setuptools] packages: {sorted(folders - listed)}"

@@ -249,3 +249,20 @@ def test_seeds_that_replay_the_same_game_are_flagged():
     keys = pd.MultiIndex.from_frame(turns[["captioner", "painter", "prompt_id", "turn"]])
     replayed = turns.assign(distance_to_start=first_seed["distance_to_start"].reindex(keys).values)
     assert identical_seeds(replayed) == (32, 32)
+
+
+def test_the_leaderboards_intervals_are_the_study_s_own():
+    from image_telephone.tournament.leaderboard import level_leaderboard, pair_leaderboard
+    from image_telephone.tournament.study import ALL, pair_intervals
+
+    turns = synthetic_turns(Plan(captioner_effects=(0.2, 0.0, 0.1), seeds=4))
+    games = turns.drop_duplicates("run_name").assign(status="complete")
+    study = pair_intervals(turns).set_index(["captioner", "painter", "level"])
+    levels = level_leaderboard(turns).set_index(["captioner", "painter", "level"])
+    assert (
+        levels[["mean_low", "mean_high"]].to_numpy()
+        == study.loc[levels.index, ["low", "high"]].to_numpy()
+    ).all()
+    pairs = pair_leaderboard(turns, games).set_index(["captioner", "painter"])
+    overall = study.xs(ALL, level="level").loc[pairs.index, ["low", "high"]].to_numpy()
+    assert (pairs[["mean_low", "mean_high"]].to_numpy() == overall).all()

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from image_telephone.analysis.statistics import grouped_bootstrap, interval_frame
-
 from .prompts import level_order
-
-PAIR = ["captioner", "painter"]
+from .study import ALL, PAIR, pair_intervals
 
 
 def _last_turns(turns: pd.DataFrame) -> pd.DataFrame:
     return turns.loc[turns.groupby("run_name")["turn"].idxmax()]
 
 
-def _intervals(turns: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """The 95% interval of each group's mean distance to the start (games resampled)."""
-    frame = interval_frame(grouped_bootstrap(turns, "distance_to_start", by), by)
+def _intervals(turns: pd.DataFrame) -> pd.DataFrame:
+    """Each pair's 95% interval of its mean distance to the start, over all levels and per
+    level: the study's own (games resampled), so study_pairs.csv and the boards agree."""
     columns = {"low": "mean_low", "high": "mean_high"}
-    return frame.set_index(by)[list(columns)].rename(columns=columns)
+    frame = pair_intervals(turns).rename(columns=columns)
+    return frame.set_index([*PAIR, "level"])[list(columns.values())]
 
 
 def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
@@ -33,7 +31,7 @@ def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
         cost_usd=("cost_usd", "sum"),
     )
     final = _last_turns(turns).groupby(PAIR)["distance_to_start"].mean()
-    intervals = _intervals(turns, PAIR)
+    intervals = _intervals(turns).xs(ALL, level="level")
     played.insert(1, "mean_low", intervals["mean_low"])
     played.insert(2, "mean_high", intervals["mean_high"])
     played.insert(3, "final_distance_to_start", final)
@@ -60,7 +58,7 @@ def level_leaderboard(turns: pd.DataFrame) -> pd.DataFrame:
             mean_distance_to_start=("distance_to_start", "mean"),
             games=("run_name", "nunique"),
         )
-        .join(_intervals(turns, [*PAIR, "level"]))
+        .join(_intervals(turns).drop(index=ALL, level="level"))
         .join(final.rename("final_distance_to_start"))
         .reset_index()
     )

@@ -13,12 +13,14 @@ def _last_turns(turns: pd.DataFrame) -> pd.DataFrame:
     return turns.loc[turns.groupby("run_name")["turn"].idxmax()]
 
 
-def _intervals(turns: pd.DataFrame) -> pd.DataFrame:
-    """Each pair's 95% interval of its mean distance to the start, over all levels and per
-    level: the study's own (games resampled), so study_pairs.csv and the boards agree."""
+def _intervals(turns: pd.DataFrame, overall: bool) -> pd.DataFrame:
+    """Each pair's 95% interval of its mean distance to the start, over all levels (by pair) or
+    per level (by pair and level): the study's own (games resampled), so study_pairs.csv and
+    the boards agree. Empty when nothing was measured."""
     columns = {"low": "mean_low", "high": "mean_high"}
     frame = pair_intervals(turns).rename(columns=columns)
-    return frame.set_index([*PAIR, "level"])[list(columns.values())]
+    frame = frame[(frame["level"] == ALL) == overall]
+    return frame.set_index(PAIR if overall else [*PAIR, "level"])[list(columns.values())]
 
 
 def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
@@ -31,7 +33,7 @@ def pair_leaderboard(turns: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
         cost_usd=("cost_usd", "sum"),
     )
     final = _last_turns(turns).groupby(PAIR)["distance_to_start"].mean()
-    intervals = _intervals(turns).xs(ALL, level="level")
+    intervals = _intervals(turns, overall=True)
     played.insert(1, "mean_low", intervals["mean_low"])
     played.insert(2, "mean_high", intervals["mean_high"])
     played.insert(3, "final_distance_to_start", final)
@@ -58,7 +60,7 @@ def level_leaderboard(turns: pd.DataFrame) -> pd.DataFrame:
             mean_distance_to_start=("distance_to_start", "mean"),
             games=("run_name", "nunique"),
         )
-        .join(_intervals(turns).drop(index=ALL, level="level"))
+        .join(_intervals(turns, overall=False))
         .join(final.rename("final_distance_to_start"))
         .reset_index()
     )
